@@ -1,0 +1,111 @@
+//! The DynamoDB client (built once per cold start) and the mapping of its errors.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::DynamoSettings;
+use crate::error::ApiError;
+
+pub use aws_sdk_dynamodb;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Builds the client from the standard AWS environment (region, credentials, and
+/// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local) with bounded timeouts and retries.
+pub async fn client(settings: &DynamoSettings) -> Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(settings.connect_timeout)
+        .operation_attempt_timeout(settings.attempt_timeout)
+        .operation_timeout(settings.operation_timeout)
+        .build();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+/// Opens the connection during init with one cheap read, so the first request does
+/// not pay for the TLS handshake. Failure is logged, not fatal: requests will retry.
+pub async fn warm_up(client: &Client, table: &str, key: Item) {
+    let started = std::time::Instant::now();
+    let outcome = client.get_item().table_name(table).set_key(Some(key)).send().await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match outcome {
+        Ok(_) => tracing::debug!(elapsed_ms, "DynamoDB connection warmed"),
+        Err(err) => tracing::warn!(elapsed_ms, error = %ApiError::from(err), "DynamoDB warm-up failed"),
+    }
+}
+
+/// Error codes that mean "try again later" rather than "this request is wrong".
+const TRANSIENT_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "ThrottlingException",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+];
+
+impl<E, R> From<SdkError<E, R>> for ApiError
+where
+    E: ProvideErrorMetadata + Debug,
+    R: Debug,
+{
+    fn from(err: SdkError<E, R>) -> Self {
+        match &err {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+                tracing::warn!(error = ?err, "DynamoDB unreachable");
+                ApiError::ServiceUnavailable
+            }
+            SdkError::ServiceError(service) if service.err().code().is_some_and(|c| TRANSIENT_CODES.contains(&c)) => {
+                tracing::warn!(code = service.err().code(), "DynamoDB asked us to back off");
+                ApiError::ServiceUnavailable
+            }
+            _ => ApiError::internal(format!("DynamoDB call failed: {err:?}")),
+        }
+    }
+}
+
+/// The service error code of a failed call, if DynamoDB answered at all.
+pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(service) => service.err().code(),
+        _ => None,
+    }
+}
+
+pub fn is_conditional_check_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    error_code(err) == Some("ConditionalCheckFailedException")
+}
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {
+    serde_dynamo::to_item(value).map_err(ApiError::internal)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+    serde_dynamo::from_item(item).map_err(ApiError::internal)
+}
+
+pub fn string(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn number(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// A key of one string attribute.
+pub fn key(name: &str, value: impl Into<String>) -> Item {
+    HashMap::from([(name.to_owned(), string(value))])
+}

@@ -1,0 +1,117 @@
+//! What every function's router gets around its routes, and how it runs on Lambda.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderName, Method, StatusCode, header};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::CorsSettings;
+use crate::error::ApiError;
+
+/// Adds the contract's JSON 404 for unknown routes, JSON 405 with `Allow`, and CORS.
+pub fn finish(router: Router, cors: &CorsSettings) -> Router {
+    router
+        .fallback(not_found)
+        .layer(middleware::map_response(method_not_allowed_as_json))
+        .layer(cors_layer(cors))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// axum answers a known path with an unsupported method with an empty 405 and an
+/// `Allow` header; give it the contract's body, keeping the header.
+async fn method_not_allowed_as_json(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    ApiError::MethodNotAllowed { allow }.into_response()
+}
+
+pub fn cors_layer(settings: &CorsSettings) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(settings.allowed_origins.clone()))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+            HeaderName::from_static("allow"),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Sets up JSON-capable logging (format and level from the Lambda environment:
+/// `AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`). Each invocation runs
+/// inside a span carrying its request id.
+pub fn init_logging() {
+    lambda_http::tracing::init_default_subscriber();
+}
+
+/// Serves `router` as a Lambda function behind API Gateway.
+pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
+    lambda_http::run(router).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        let cors = CorsSettings { allowed_origins: vec![http::HeaderValue::from_static("https://app.example")] };
+        finish(Router::new().route("/things", get(|| async { "ok" })), &cors)
+    }
+
+    async fn call(request: http::Request<Body>) -> (StatusCode, http::HeaderMap, serde_json::Value) {
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn unknown_routes_are_json_404() {
+        let request = http::Request::get("/nope").body(Body::empty()).unwrap();
+        let (status, _, body) = call(request).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["code"], "not_found");
+    }
+
+    #[tokio::test]
+    async fn wrong_method_is_json_405_with_allow() {
+        let request = http::Request::delete("/things").body(Body::empty()).unwrap();
+        let (status, headers, body) = call(request).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body["code"], "method_not_allowed");
+        assert!(headers[header::ALLOW].to_str().unwrap().contains("GET"));
+    }
+
+    #[tokio::test]
+    async fn preflight_succeeds_for_allowed_origins_only() {
+        let preflight = |origin: &'static str| {
+            http::Request::options("/things")
+                .header(header::ORIGIN, origin)
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+                .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "authorization")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let (status, headers, _) = call(preflight("https://app.example")).await;
+        assert!(status.is_success());
+        assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://app.example");
+        let (_, headers, _) = call(preflight("https://evil.example")).await;
+        assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    }
+}

@@ -1,0 +1,292 @@
+//! Request bodies under the contract's rules: JSON only (415), at most 64 KiB (413),
+//! well-formed (400 `parse_error`), an object, no unknown fields and right types
+//! (400 `invalid` naming the field). Read-only fields are dropped before checking.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use http::header;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, FieldErrors};
+
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Server-managed fields a client may echo back; they are ignored.
+const READ_ONLY_FIELDS: &[&str] = &["id", "created_at", "updated_at", "version"];
+
+/// A request body deserialized into `T` (a struct with named fields).
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
+        let bytes = read_limited(req.into_body()).await?;
+        match content_type {
+            Some(value) if is_json(value.to_str().unwrap_or_default()) => {}
+            None if bytes.is_empty() => return Err(ApiError::ParseError("A JSON request body is required.".into())),
+            _ => return Err(ApiError::UnsupportedMediaType),
+        }
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+async fn read_limited(body: Body) -> Result<bytes::Bytes, ApiError> {
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }),
+        Err(err) => Err(ApiError::ParseError(format!("Could not read the request body: {err}"))),
+    }
+}
+
+/// `application/json`, optionally with a UTF-8 charset.
+fn is_json(content_type: &str) -> bool {
+    let mut parts = content_type.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    essence.eq_ignore_ascii_case("application/json")
+        && parts.all(|param| match param.split_once('=') {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+                value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            }
+            _ => param.is_empty(),
+        })
+}
+
+/// Parses and checks a body; public so every rule is unit-testable without HTTP.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|err| ApiError::ParseError(format!("Malformed JSON: {}.", clean_message(&err.to_string()))))?;
+    let Value::Object(mut object) = value else {
+        return Err(ApiError::ParseError("The request body must be a JSON object.".into()));
+    };
+    for field in READ_ONLY_FIELDS {
+        object.remove(*field);
+    }
+    reject_unknown_fields::<T>(&object)?;
+    serde_path_to_error::deserialize(Value::Object(object)).map_err(|err| {
+        let field = err.path().to_string();
+        let message = clean_message(&err.inner().to_string());
+        match missing_field_name(&message) {
+            Some(missing) => ApiError::invalid(missing, "This field is required."),
+            None => ApiError::invalid(field, format!("{message}.")),
+        }
+    })
+}
+
+fn reject_unknown_fields<T: DeserializeOwned>(object: &Map<String, Value>) -> Result<(), ApiError> {
+    let Some(known) = struct_fields::<T>() else { return Ok(()) };
+    let mut errors = FieldErrors::new();
+    for key in object.keys().filter(|key| !known.contains(&key.as_str())) {
+        errors.add(key.clone(), "Unknown field.");
+    }
+    errors.into_result()
+}
+
+/// serde's messages, with the position suffix removed and an upper-case start.
+fn clean_message(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let mut chars = message.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn missing_field_name(message: &str) -> Option<&str> {
+    message.strip_prefix("Missing field `")?.strip_suffix('`')
+}
+
+/// The field names a derived `Deserialize` declares, learned by asking it to
+/// deserialize from a probe that records what `deserialize_struct` is given.
+fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    #[derive(Debug)]
+    struct Probe(Option<&'static [&'static str]>);
+
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+
+    struct ProbeDeserializer<'a>(&'a mut Probe);
+    impl<'de> Deserializer<'de> for ProbeDeserializer<'_> {
+        type Error = Stop;
+
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Stop> {
+            self.0.0 = Some(fields);
+            Err(Stop)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut probe = Probe(None);
+    let _ = T::deserialize(ProbeDeserializer(&mut probe));
+    probe.0
+}
+
+/// A body field that distinguishes "not sent" from `null` from a value, which
+/// PATCH semantics and "null is not allowed here" both need. Use with `#[serde(default)]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Field<T> {
+    #[default]
+    Absent,
+    Null,
+    Present(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| value.map_or(Field::Null, Field::Present))
+    }
+}
+
+impl<T> Field<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Field::Absent)
+    }
+
+    /// The value of a field that must be sent and must not be null.
+    pub fn required(self, name: &str, errors: &mut FieldErrors) -> Option<T> {
+        match self {
+            Field::Present(value) => Some(value),
+            Field::Absent => {
+                errors.add(name, "This field is required.");
+                None
+            }
+            Field::Null => {
+                errors.add(name, "This field may not be null.");
+                None
+            }
+        }
+    }
+
+    /// The value of a field that may be left out but must not be null.
+    pub fn optional(self, name: &str, errors: &mut FieldErrors) -> Option<T> {
+        match self {
+            Field::Present(value) => Some(value),
+            Field::Absent => None,
+            Field::Null => {
+                errors.add(name, "This field may not be null.");
+                None
+            }
+        }
+    }
+
+    /// The value of a field where absent and null both mean "none".
+    pub fn nullable(self) -> Option<T> {
+        match self {
+            Field::Present(value) => Some(value),
+            Field::Absent | Field::Null => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Login {
+        #[serde(default)]
+        username: Field<String>,
+        #[serde(default)]
+        password: Field<String>,
+        #[serde(default)]
+        remember: Field<bool>,
+    }
+
+    fn errors_of(result: Result<Login, ApiError>) -> (String, FieldErrors) {
+        match result.unwrap_err() {
+            ApiError::Invalid(errors) => ("invalid".into(), errors),
+            other => (other.code().into(), FieldErrors::new()),
+        }
+    }
+
+    #[test]
+    fn accepts_json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("Application/JSON;charset=\"UTF-8\""));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/json; charset=latin1"));
+        assert!(!is_json("application/jsonp"));
+        assert!(!is_json(""));
+    }
+
+    #[test]
+    fn malformed_json_and_non_objects_are_parse_errors() {
+        for body in [&b"{"[..], b"", b"nul", b"[1,2]", b"\"text\"", b"42", b"null", b"{\"a\":\"\\ud800\"}", b"\xff"] {
+            let (code, _) = errors_of(parse::<Login>(body));
+            assert_eq!(code, "parse_error", "{:?}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let (code, errors) = errors_of(parse::<Login>(br#"{"username":"a","admin":true,"x":1}"#));
+        assert_eq!(code, "invalid");
+        assert_eq!(errors.get("admin"), Some(&["Unknown field.".to_owned()][..]));
+        assert!(errors.get("x").is_some());
+        assert!(errors.get("username").is_none());
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let (code, errors) = errors_of(parse::<Login>(br#"{"username":5}"#));
+        assert_eq!(code, "invalid");
+        let message = &errors.get("username").unwrap()[0];
+        assert!(message.starts_with("Invalid type: integer `5`, expected a string"), "{message}");
+    }
+
+    #[test]
+    fn read_only_fields_are_ignored() {
+        let login = parse::<Login>(br#"{"id":"x","created_at":1,"version":3,"username":"ann"}"#).unwrap();
+        assert_eq!(login.username, Field::Present("ann".into()));
+    }
+
+    #[test]
+    fn field_distinguishes_absent_null_and_present() {
+        let login = parse::<Login>(br#"{"username":null,"remember":false}"#).unwrap();
+        assert_eq!(login.username, Field::Null);
+        assert_eq!(login.password, Field::Absent);
+        assert_eq!(login.remember, Field::Present(false));
+        let mut errors = FieldErrors::new();
+        assert_eq!(login.username.required("username", &mut errors), None);
+        assert_eq!(login.password.required("password", &mut errors), None);
+        assert_eq!(errors.get("username").unwrap()[0], "This field may not be null.");
+        assert_eq!(errors.get("password").unwrap()[0], "This field is required.");
+    }
+
+    #[test]
+    fn struct_fields_are_introspected() {
+        assert_eq!(struct_fields::<Login>(), Some(&["username", "password", "remember"][..]));
+    }
+}

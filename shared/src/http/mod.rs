@@ -1,0 +1,9 @@
+//! HTTP adapter pieces shared by every function.
+
+pub mod app;
+pub mod auth;
+pub mod body;
+
+pub use app::{finish, init_logging, run};
+pub use auth::AuthUser;
+pub use body::{Field, JsonBody};

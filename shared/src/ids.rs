@@ -1,0 +1,42 @@
+//! Identifiers: opaque, URL-safe, time-ordered ULIDs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use ulid::Ulid;
+
+/// The id of a user: the `sub` of every token and the owner of every item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(Ulid);
+
+impl UserId {
+    pub fn generate() -> Self {
+        Self(Ulid::new())
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for UserId {
+    type Err = ulid::DecodeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ulid::from_string(s).map(Self)
+    }
+}
+
+/// A fresh time-ordered id as a string, for items and token ids.
+pub fn new_id() -> String {
+    Ulid::new().to_string()
+}
+
+/// The creation time (Unix milliseconds) encoded in a ULID string, if it is one.
+pub fn ulid_timestamp_ms(id: &str) -> Option<u64> {
+    Ulid::from_string(id).ok().map(|ulid| ulid.timestamp_ms())
+}

@@ -1,0 +1,13 @@
+//! The library every function stands on: configuration, the error type and its HTTP
+//! mapping, JWTs, password hashing, DynamoDB access and HTTP plumbing.
+
+pub mod clock;
+pub mod config;
+pub mod dynamo;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod jwt;
+pub mod password;
+
+pub use error::{ApiError, FieldErrors};
