@@ -1,0 +1,11 @@
+//! Rules of the auth domain: plain Rust types, no HTTP and no DynamoDB.
+
+pub mod credentials;
+pub mod registration;
+pub mod throttle;
+pub mod user;
+
+pub use credentials::LoginName;
+pub use registration::{Email, Registration, Username};
+pub use throttle::{FailureWindow, ThrottlePolicy};
+pub use user::{User, UserView};

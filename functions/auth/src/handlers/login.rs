@@ -1,0 +1,71 @@
+//! POST /auth/login
+
+use axum::Json;
+use axum::extract::State;
+use secrecy::SecretString;
+use serde::Deserialize;
+use shared::http::{Field, JsonBody};
+use shared::jwt::TokenPair;
+use shared::password::Verification;
+use shared::{ApiError, FieldErrors, clock};
+
+use crate::domain::LoginName;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    #[serde(default)]
+    username: Field<String>,
+    #[serde(default)]
+    password: Field<String>,
+}
+
+/// Unknown users and wrong passwords get the same answer after the same work:
+/// two reads, one Argon2id verification, one failure count.
+pub async fn login(State(state): State<AppState>, JsonBody(body): JsonBody<LoginRequest>) -> Result<Json<TokenPair>, ApiError> {
+    let mut errors = FieldErrors::new();
+    let name = body.username.required("username", &mut errors);
+    let password = body.password.required("password", &mut errors);
+    let (Some(name), Some(password)) = (name, password) else {
+        return Err(ApiError::Invalid(errors));
+    };
+
+    let login = LoginName::parse(&name);
+    let throttle_key = login.throttle_key();
+    let now = clock::epoch_seconds(clock::now());
+    let mut has_failures = false;
+    if let Some(key) = &throttle_key {
+        let window = state.throttle.get(key).await?;
+        if let Some(retry_after_secs) = state.throttle_policy.retry_after(window, now) {
+            return Err(ApiError::Throttled { retry_after_secs });
+        }
+        has_failures = window.is_some();
+    }
+
+    let user = state.users.find_by_login(&login).await?;
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let verification = state.hasher.verify(SecretString::from(password.clone()), stored_hash).await;
+
+    let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
+        if let Some(key) = &throttle_key {
+            state.throttle.record_failure(key, now, state.throttle_policy.window.as_secs() as i64).await?;
+        }
+        return Err(ApiError::InvalidCredentials);
+    };
+
+    if has_failures && let Some(key) = &throttle_key {
+        state.throttle.clear(key).await?;
+    }
+    if needs_rehash {
+        // Upgrading the hash is worth doing but never worth failing a login for.
+        match state.hasher.hash(SecretString::from(password)).await {
+            Ok(new_hash) => {
+                if let Err(err) = state.users.replace_password_hash(&user.id, &user.password_hash, &new_hash).await {
+                    tracing::warn!(user = %user.id, error = %err, "password rehash not saved");
+                }
+            }
+            Err(err) => tracing::warn!(user = %user.id, error = %err, "password rehash failed"),
+        }
+    }
+    Ok(Json(state.sessions.start(user.id)?))
+}

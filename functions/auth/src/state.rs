@@ -1,0 +1,45 @@
+//! What every handler can reach, built once per cold start.
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use axum::extract::FromRef;
+use shared::jwt::TokenService;
+use shared::password::PasswordHasher;
+
+use crate::config::AuthConfig;
+use crate::domain::ThrottlePolicy;
+use crate::sessions::Sessions;
+use crate::store::{RevocationStore, ThrottleStore, UserStore};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub tokens: Arc<TokenService>,
+    pub users: UserStore,
+    pub sessions: Sessions,
+    pub throttle: ThrottleStore,
+    pub throttle_policy: ThrottlePolicy,
+    pub hasher: PasswordHasher,
+}
+
+impl AppState {
+    pub fn new(config: &AuthConfig, client: Client) -> Self {
+        let tokens = Arc::new(TokenService::new(&config.jwt));
+        let users = UserStore::new(client.clone(), &config.users_table);
+        let revocations = RevocationStore::new(client.clone(), &config.revoked_tokens_table);
+        Self {
+            sessions: Sessions::new(tokens.clone(), users.clone(), revocations),
+            tokens,
+            users,
+            throttle: ThrottleStore::new(client, &config.login_throttle_table),
+            throttle_policy: config.throttle,
+            hasher: PasswordHasher::default(),
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<TokenService> {
+    fn from_ref(state: &AppState) -> Self {
+        state.tokens.clone()
+    }
+}

@@ -1,0 +1,9 @@
+//! The only DynamoDB calls of the auth function.
+
+pub mod revocations;
+pub mod throttle;
+pub mod users;
+
+pub use revocations::RevocationStore;
+pub use throttle::ThrottleStore;
+pub use users::{CreateUserError, UserStore};

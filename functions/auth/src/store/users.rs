@@ -1,0 +1,210 @@
+//! Users and the guard items that keep usernames and emails unique.
+//!
+//! One table, key `pk`: `USER#<id>` holds the user; `USERNAME#<lower>` and
+//! `EMAIL#<lower>` point to it. All are written in one transaction, each with
+//! `attribute_not_exists(pk)`, so of two racing registrations only one can win.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+use shared::ApiError;
+use shared::dynamo::{self, Item, from_item, key, to_item};
+use shared::ids::UserId;
+
+use crate::domain::{LoginName, User};
+
+/// How often a registration is retried when DynamoDB reports a concurrent
+/// transaction on the same guard item (`TransactionConflict`).
+const CONFLICT_RETRIES: u32 = 4;
+
+#[derive(Clone)]
+pub struct UserStore {
+    client: Client,
+    table: Arc<str>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct UserItem {
+    pk: String,
+    id: UserId,
+    username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    password_hash: String,
+    created_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct GuardItem {
+    pk: String,
+    user_id: UserId,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("username or email already taken")]
+    Taken { username: bool, email: bool },
+    #[error(transparent)]
+    Store(#[from] ApiError),
+}
+
+fn user_key(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+
+fn username_key(canonical: &str) -> String {
+    format!("USERNAME#{canonical}")
+}
+
+fn email_key(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
+
+impl From<UserItem> for User {
+    fn from(item: UserItem) -> Self {
+        Self { id: item.id, username: item.username, email: item.email, password_hash: item.password_hash, created_at: item.created_at }
+    }
+}
+
+impl UserStore {
+    pub fn new(client: Client, table: &str) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Writes the user and its guard items atomically.
+    pub async fn create(&self, user: &User) -> Result<(), CreateUserError> {
+        let canonical = user.username.to_ascii_lowercase();
+        let mut items = vec![
+            to_item(&UserItem {
+                pk: user_key(&user.id),
+                id: user.id,
+                username: user.username.clone(),
+                email: user.email.clone(),
+                password_hash: user.password_hash.clone(),
+                created_at: user.created_at.clone(),
+            })?,
+            to_item(&GuardItem { pk: username_key(&canonical), user_id: user.id })?,
+        ];
+        if let Some(email) = &user.email {
+            items.push(to_item(&GuardItem { pk: email_key(email), user_id: user.id })?);
+        }
+        let puts = items
+            .into_iter()
+            .map(|item| {
+                let put = Put::builder()
+                    .table_name(self.table.as_ref())
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(ApiError::internal)?;
+                Ok(TransactWriteItem::builder().put(put).build())
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+
+        for attempt in 0..=CONFLICT_RETRIES {
+            let outcome = self.client.transact_write_items().set_transact_items(Some(puts.clone())).send().await;
+            let err = match outcome {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() else {
+                return Err(ApiError::from(err).into());
+            };
+            let failed = |index: usize| {
+                cancelled.cancellation_reasons().get(index).and_then(|reason| reason.code()) == Some("ConditionalCheckFailed")
+            };
+            let (username, email) = (failed(1), failed(2));
+            if username || email {
+                return Err(CreateUserError::Taken { username, email });
+            }
+            if failed(0) {
+                return Err(ApiError::internal("generated user id collided").into());
+            }
+            // Another registration holds one of our guard items right now; its outcome decides ours.
+            tracing::info!(attempt, "registration transaction conflicted; retrying");
+            tokio::time::sleep(Duration::from_millis(25 * (1 << attempt))).await;
+        }
+        Err(CreateUserError::Taken { username: true, email: false })
+    }
+
+    /// Which of the two names are taken already (a cheap early answer; the
+    /// transaction in `create` is what enforces uniqueness).
+    pub async fn taken(&self, canonical_username: &str, email: Option<&str>) -> Result<(bool, bool), ApiError> {
+        let username = self.exists(username_key(canonical_username));
+        let email = async {
+            match email {
+                Some(email) => self.exists(email_key(email)).await,
+                None => Ok(false),
+            }
+        };
+        tokio::try_join!(username, email)
+    }
+
+    async fn exists(&self, pk: String) -> Result<bool, ApiError> {
+        Ok(self.get_item(pk).await?.is_some())
+    }
+
+    async fn get_item(&self, pk: String) -> Result<Option<Item>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", pk)))
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(output.item)
+    }
+
+    pub async fn get(&self, id: &UserId) -> Result<Option<User>, ApiError> {
+        match self.get_item(user_key(id)).await? {
+            Some(item) => Ok(Some(from_item::<UserItem>(item)?.into())),
+            None => Ok(None),
+        }
+    }
+
+    /// Resolves a login name to its user. Always two reads, found or not, so the
+    /// answer's timing does not tell whether the name exists.
+    pub async fn find_by_login(&self, login: &LoginName) -> Result<Option<User>, ApiError> {
+        let guard_key = match login {
+            LoginName::Username(name) => username_key(name),
+            LoginName::Email(email) => email_key(email),
+            LoginName::Impossible => return Ok(None),
+        };
+        let user_id = match self.get_item(guard_key).await? {
+            Some(item) => Some(from_item::<GuardItem>(item)?.user_id),
+            None => None,
+        };
+        let lookup_id = user_id.unwrap_or_else(UserId::generate);
+        let user = self.get(&lookup_id).await?;
+        Ok(user_id.and(user))
+    }
+
+    /// Replaces the hash if it is still `old` (a concurrent change wins).
+    pub async fn replace_password_hash(&self, id: &UserId, old: &str, new: &str) -> Result<(), ApiError> {
+        let outcome = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", user_key(id))))
+            .update_expression("SET password_hash = :new")
+            .condition_expression("password_hash = :old")
+            .expression_attribute_values(":new", dynamo::string(new))
+            .expression_attribute_values(":old", dynamo::string(old))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
