@@ -9,5 +9,7 @@ pub mod http;
 pub mod ids;
 pub mod jwt;
 pub mod password;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use error::{ApiError, FieldErrors};

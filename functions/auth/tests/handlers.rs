@@ -1,0 +1,437 @@
+//! Handler tests: the auth router called in-process with API Gateway HTTP API events,
+//! against DynamoDB Local with fresh tables made from template.yaml for every test.
+//! Run by `local/test`, which starts DynamoDB Local and exports its endpoint.
+
+use std::path::Path;
+
+use auth::{AppState, AuthConfig, router};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use axum::Router;
+use serde_json::{Value, json};
+use shared::config::Env;
+use shared::dynamo::key;
+use shared::password::PasswordHasher;
+use shared::test_support::{TestRequest, TestResponse, call};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct TestApp {
+    router: Router,
+    client: Client,
+    config: AuthConfig,
+}
+
+impl TestApp {
+    async fn new() -> Self {
+        Self::with_env(&[]).await
+    }
+
+    async fn with_env(overrides: &[(&str, &str)]) -> Self {
+        let template = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"));
+        let client = devtools::local_client().await.expect("DynamoDB Local (run the tests through local/test)");
+        let tables = devtools::create_tables(&client, template, &devtools::unique_prefix("auth"))
+            .await
+            .expect("tables created from template.yaml");
+        let mut vars = devtools::table_env(template, &tables).expect("table env vars");
+        for (name, value) in [
+            ("JWT_SECRET", "handler-test-secret-0123456789abcdef-not-for-production"),
+            ("JWT_ISSUER", "taskmoney-api"),
+            ("JWT_AUDIENCE", "taskmoney-clients"),
+            ("LOGIN_MAX_FAILURES", "3"),
+            ("LOGIN_LOCKOUT_SECONDS", "600"),
+            ("CORS_ALLOWED_ORIGINS", "http://localhost:3000"),
+        ]
+        .into_iter()
+        .chain(overrides.iter().copied())
+        {
+            vars.insert(name.to_owned(), value.to_owned());
+        }
+        let config = AuthConfig::from_env(Env::from_vars(vars)).expect("valid test configuration");
+        let router = router(AppState::new(&config, client.clone()), &config.cors);
+        Self { router, client, config }
+    }
+
+    async fn send(&self, request: TestRequest) -> TestResponse {
+        call(&self.router, request).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> TestResponse {
+        self.send(TestRequest::new("POST", path).json(&body)).await
+    }
+
+    async fn register(&self, username: &str, email: Option<&str>) -> TestResponse {
+        self.post("/auth/register", json!({"username": username, "email": email, "password": PASSWORD})).await
+    }
+
+    async fn login(&self, username: &str, password: &str) -> TestResponse {
+        self.post("/auth/login", json!({"username": username, "password": password})).await
+    }
+
+    async fn tokens(&self, username: &str) -> (String, String) {
+        let response = self.login(username, PASSWORD).await;
+        assert_eq!(response.status, 200, "{:?}", response.body);
+        (str_of(&response.body["access"]), str_of(&response.body["refresh"]))
+    }
+
+    async fn user_item(&self, pk: &str) -> Option<std::collections::HashMap<String, AttributeValue>> {
+        self.client
+            .get_item()
+            .table_name(&self.config.users_table)
+            .set_key(Some(key("pk", pk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
+
+    async fn item_count(&self, table: &str) -> i32 {
+        self.client.scan().table_name(table).send().await.unwrap().count
+    }
+}
+
+fn str_of(value: &Value) -> String {
+    value.as_str().unwrap_or_else(|| panic!("expected a string, got {value}")).to_owned()
+}
+
+fn assert_error(response: &TestResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "body: {}", response.body);
+    assert_eq!(response.body["code"], code, "body: {}", response.body);
+    assert!(response.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "body: {}", response.body);
+    if status == 401 {
+        assert!(response.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+    }
+}
+
+#[tokio::test]
+async fn register_stores_an_argon2id_hash_and_guard_items() {
+    let app = TestApp::new().await;
+    let response = app.register("Ann.Lee", Some("Ann@Example.com")).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    assert_eq!(response.header("location"), Some("/auth/me"));
+    let body = &response.body;
+    assert_eq!(body["username"], "Ann.Lee");
+    assert_eq!(body["email"], "ann@example.com");
+    assert!(body.get("password").is_none() && body.get("password_hash").is_none());
+    let id = str_of(&body["id"]);
+    assert_eq!(id.len(), 26, "a ULID");
+    assert!(str_of(&body["created_at"]).ends_with('Z'));
+
+    let user = app.user_item(&format!("USER#{id}")).await.expect("user item");
+    let hash = user["password_hash"].as_s().unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(!hash.contains(PASSWORD));
+    let guard = app.user_item("USERNAME#ann.lee").await.expect("username guard");
+    assert_eq!(guard["user_id"].as_s().unwrap(), &id);
+    assert!(app.user_item("EMAIL#ann@example.com").await.is_some());
+}
+
+#[tokio::test]
+async fn duplicates_are_conflicts_case_insensitively() {
+    let app = TestApp::new().await;
+    assert_eq!(app.register("bob", Some("bob@example.com")).await.status, 201);
+
+    let same_name = app.register("BOB", None).await;
+    assert_error(&same_name, 409, "conflict");
+    assert!(same_name.body["errors"]["username"].is_array());
+
+    let same_email = app.register("robert", Some("BOB@example.COM")).await;
+    assert_error(&same_email, 409, "conflict");
+    assert!(same_email.body["errors"]["email"].is_array());
+    assert!(same_email.body["errors"].get("username").is_none());
+    assert_eq!(app.item_count(&app.config.users_table).await, 3, "one user and two guards");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_registrations_have_one_winner() {
+    let app = TestApp::new().await;
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let router = app.router.clone();
+        let body = json!({"username": "racer", "email": format!("racer{i}@example.com"), "password": PASSWORD});
+        racers.spawn(async move { call(&router, TestRequest::new("POST", "/auth/register").json(&body)).await.status });
+    }
+    let statuses: Vec<u16> = racers.join_all().await.into_iter().map(|s| s.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 19, "{statuses:?}");
+    // One user, its username guard and its email guard; the losers left nothing behind.
+    assert_eq!(app.item_count(&app.config.users_table).await, 3);
+}
+
+#[tokio::test]
+async fn invalid_registrations_change_nothing() {
+    let app = TestApp::new().await;
+    let cases = [
+        (json!({"username": "ab", "password": PASSWORD}), "username"),
+        (json!({"username": "has space", "password": PASSWORD}), "username"),
+        (json!({"username": "ann@example.com", "password": PASSWORD}), "username"),
+        (json!({"username": "x".repeat(151), "password": PASSWORD}), "username"),
+        (json!({"password": PASSWORD}), "username"),
+        (json!({"username": null, "password": PASSWORD}), "username"),
+        (json!({"username": 42, "password": PASSWORD}), "username"),
+        (json!({"username": "carol", "email": "", "password": PASSWORD}), "email"),
+        (json!({"username": "carol", "email": "not-an-email", "password": PASSWORD}), "email"),
+        (json!({"username": "carol", "password": "short"}), "password"),
+        (json!({"username": "carol", "password": "12345678901"}), "password"),
+        (json!({"username": "carol", "password": "password123"}), "password"),
+        (json!({"username": "carol.smith", "password": "Carol.Smith"}), "password"),
+        (json!({"username": "carol", "password": "x".repeat(129)}), "password"),
+        (json!({"username": "carol"}), "password"),
+        (json!({"username": "carol", "password": PASSWORD, "is_admin": true}), "is_admin"),
+    ];
+    for (body, field) in cases {
+        let response = app.post("/auth/register", body.clone()).await;
+        assert_error(&response, 400, "invalid");
+        assert!(response.body["errors"][field].is_array(), "{body} -> {}", response.body);
+    }
+    assert_eq!(app.item_count(&app.config.users_table).await, 0);
+
+    // Email may be absent or null.
+    assert_eq!(app.post("/auth/register", json!({"username": "dave", "email": null, "password": PASSWORD})).await.status, 201);
+    assert_eq!(app.post("/auth/register", json!({"username": "erin", "password": PASSWORD})).await.status, 201);
+}
+
+#[tokio::test]
+async fn body_rules_of_the_contract() {
+    let app = TestApp::new().await;
+    let request = || TestRequest::new("POST", "/auth/register");
+    let text = app.send(request().header("content-type", "text/plain").raw_body("{}")).await;
+    assert_error(&text, 415, "unsupported_media_type");
+    let no_type = app.send(request().raw_body(r#"{"username":"x"}"#)).await;
+    assert_error(&no_type, 415, "unsupported_media_type");
+    let charset = app.send(request().header("content-type", "application/json; charset=utf-8").raw_body("{}")).await;
+    assert_error(&charset, 400, "invalid");
+    let malformed = app.send(request().header("content-type", "application/json").raw_body("{\"username\":")).await;
+    assert_error(&malformed, 400, "parse_error");
+    let array = app.send(request().json(&json!(["username"]))).await;
+    assert_error(&array, 400, "parse_error");
+    let huge = format!(r#"{{"username":"{}"}}"#, "x".repeat(64 * 1024));
+    let too_large = app.send(request().header("content-type", "application/json").raw_body(&huge)).await;
+    assert_error(&too_large, 413, "payload_too_large");
+    assert_eq!(app.item_count(&app.config.users_table).await, 0);
+}
+
+#[tokio::test]
+async fn routes_answer_json_404_and_405() {
+    let app = TestApp::new().await;
+    assert_error(&app.send(TestRequest::new("GET", "/nowhere")).await, 404, "not_found");
+    let wrong_method = app.send(TestRequest::new("GET", "/auth/login")).await;
+    assert_error(&wrong_method, 405, "method_not_allowed");
+    assert!(wrong_method.header("allow").is_some_and(|allow| allow.contains("POST")));
+}
+
+#[tokio::test]
+async fn login_by_username_or_email_and_me() {
+    let app = TestApp::new().await;
+    let registered = app.register("frank", Some("frank@example.com")).await.body;
+
+    for name in ["frank", "FRANK", "Frank@Example.com"] {
+        let response = app.login(name, PASSWORD).await;
+        assert_eq!(response.status, 200, "{name}: {}", response.body);
+        assert_eq!(response.body["token_type"], "Bearer");
+        assert_eq!(response.body["expires_in"], 900);
+        assert_eq!(response.body["refresh_expires_in"], 86_400);
+        let me = app.send(TestRequest::new("GET", "/auth/me").bearer(&str_of(&response.body["access"]))).await;
+        assert_eq!(me.status, 200);
+        assert_eq!(me.body, registered);
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_the_same() {
+    let app = TestApp::new().await;
+    app.register("grace", None).await;
+    let wrong = app.login("grace", "not the password").await;
+    let unknown = app.login("nobody-here", PASSWORD).await;
+    let impossible = app.login("x", PASSWORD).await;
+    for response in [&wrong, &unknown, &impossible] {
+        assert_error(response, 401, "invalid_credentials");
+    }
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.body, impossible.body);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_for_the_right_password() {
+    let app = TestApp::new().await;
+    app.register("heidi", None).await;
+    for _ in 0..3 {
+        assert_error(&app.login("heidi", "wrong password!").await, 401, "invalid_credentials");
+    }
+    for password in ["wrong password!", PASSWORD] {
+        let throttled = app.login("HEIDI", password).await;
+        assert_error(&throttled, 429, "throttled");
+        let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=600).contains(&retry_after), "{retry_after}");
+    }
+    // Unknown names are throttled too, so throttling reveals nothing about existence.
+    for _ in 0..3 {
+        app.login("ghost", "whatever123").await;
+    }
+    assert_error(&app.login("ghost", "whatever123").await, 429, "throttled");
+    // Another user is not affected.
+    app.register("ivan", None).await;
+    assert_eq!(app.login("ivan", PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_success_resets_the_failure_count() {
+    let app = TestApp::new().await;
+    app.register("judy", None).await;
+    for _ in 0..2 {
+        app.login("judy", "wrong password!").await;
+    }
+    assert_eq!(app.login("judy", PASSWORD).await.status, 200);
+    for _ in 0..2 {
+        app.login("judy", "wrong password!").await;
+    }
+    assert_eq!(app.login("judy", PASSWORD).await.status, 200, "the earlier failures no longer count");
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_whole_login() {
+    let app = TestApp::new().await;
+    app.register("mallory", None).await;
+    let (_, first) = app.tokens("mallory").await;
+    let (_, other_login) = app.tokens("mallory").await;
+
+    let rotated = app.post("/auth/refresh", json!({"refresh": first})).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let second = str_of(&rotated.body["refresh"]);
+    assert_ne!(second, first);
+    let access = str_of(&rotated.body["access"]);
+    assert_eq!(app.send(TestRequest::new("GET", "/auth/me").bearer(&access)).await.status, 200);
+
+    // Replaying the used token fails and takes the newest token of that login with it.
+    assert_error(&app.post("/auth/refresh", json!({"refresh": first})).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/refresh", json!({"refresh": second})).await, 401, "token_not_valid");
+    // Another login of the same user is untouched.
+    assert_eq!(app.post("/auth/refresh", json!({"refresh": other_login})).await.status, 200);
+}
+
+#[tokio::test]
+async fn revoked_tokens_carry_a_ttl_at_their_expiry() {
+    let app = TestApp::new().await;
+    app.register("niaj", None).await;
+    let (_, refresh) = app.tokens("niaj").await;
+    let info = app.post("/auth/verify", json!({"token": refresh})).await;
+    assert_eq!(info.body["token_type"], "refresh");
+    assert_eq!(app.post("/auth/logout", json!({"refresh": refresh})).await.status, 204);
+
+    let items = app.client.scan().table_name(&app.config.revoked_tokens_table).send().await.unwrap().items.unwrap();
+    assert_eq!(items.len(), 1);
+    let expires_at: i64 = items[0]["expires_at"].as_n().unwrap().parse().unwrap();
+    let payload = refresh.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&base64_url_decode(payload)).unwrap();
+    assert_eq!(expires_at, claims["exp"].as_i64().unwrap());
+    assert_eq!(items[0]["jti"].as_s().unwrap(), claims["jti"].as_str().unwrap());
+}
+
+fn base64_url_decode(input: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for byte in input.bytes() {
+        let value = ALPHABET.iter().position(|&c| c == byte).expect("base64url") as u32;
+        bits = (bits << 6) | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn logout_then_refresh_fails_and_second_logout_is_401() {
+    let app = TestApp::new().await;
+    app.register("olivia", None).await;
+    let (_, refresh) = app.tokens("olivia").await;
+    assert_eq!(app.post("/auth/logout", json!({"refresh": refresh})).await.status, 204);
+    assert_error(&app.post("/auth/refresh", json!({"refresh": refresh})).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/logout", json!({"refresh": refresh})).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/verify", json!({"token": refresh})).await, 401, "token_not_valid");
+}
+
+#[tokio::test]
+async fn logout_all_revokes_every_earlier_refresh_token() {
+    let app = TestApp::new().await;
+    app.register("peggy", None).await;
+    let (access, first) = app.tokens("peggy").await;
+    let (_, second) = app.tokens("peggy").await;
+    let logout_all = app.send(TestRequest::new("POST", "/auth/logout-all").bearer(&access)).await;
+    assert_eq!(logout_all.status, 204);
+    for token in [&first, &second] {
+        assert_error(&app.post("/auth/refresh", json!({"refresh": token})).await, 401, "token_not_valid");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let (_, fresh) = app.tokens("peggy").await;
+    assert_eq!(app.post("/auth/refresh", json!({"refresh": fresh})).await.status, 200, "later logins work");
+    assert_error(&app.send(TestRequest::new("POST", "/auth/logout-all")).await, 401, "not_authenticated");
+}
+
+#[tokio::test]
+async fn tokens_are_only_accepted_as_their_own_type() {
+    let app = TestApp::new().await;
+    app.register("quinn", None).await;
+    let (access, refresh) = app.tokens("quinn").await;
+    assert_error(&app.send(TestRequest::new("GET", "/auth/me").bearer(&refresh)).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/refresh", json!({"refresh": access})).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/logout", json!({"refresh": access})).await, 401, "token_not_valid");
+    let verified = app.post("/auth/verify", json!({"token": access})).await;
+    assert_eq!(verified.status, 200);
+    assert_eq!(verified.body["token_type"], "access");
+    assert!(str_of(&verified.body["expires_at"]).ends_with('Z'));
+    assert_error(&app.post("/auth/verify", json!({"token": "nope"})).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/verify", json!({})).await, 400, "invalid");
+    assert_error(&app.send(TestRequest::new("GET", "/auth/me")).await, 401, "not_authenticated");
+}
+
+#[tokio::test]
+async fn a_deleted_user_cannot_use_or_refresh_tokens() {
+    let app = TestApp::new().await;
+    let id = str_of(&app.register("rupert", None).await.body["id"]);
+    let (access, refresh) = app.tokens("rupert").await;
+    app.client
+        .delete_item()
+        .table_name(&app.config.users_table)
+        .set_key(Some(key("pk", format!("USER#{id}"))))
+        .send()
+        .await
+        .unwrap();
+    assert_error(&app.send(TestRequest::new("GET", "/auth/me").bearer(&access)).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/refresh", json!({"refresh": refresh})).await, 401, "token_not_valid");
+}
+
+#[tokio::test]
+async fn login_upgrades_hashes_made_with_old_parameters() {
+    let app = TestApp::new().await;
+    let id = str_of(&app.register("sybil", None).await.body["id"]);
+    let weak = PasswordHasher::new(8 * 1024, 1, 1).unwrap().hash_blocking(&PASSWORD.to_owned().into()).unwrap();
+    app.client
+        .update_item()
+        .table_name(&app.config.users_table)
+        .set_key(Some(key("pk", format!("USER#{id}"))))
+        .update_expression("SET password_hash = :h")
+        .expression_attribute_values(":h", AttributeValue::S(weak.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.login("sybil", PASSWORD).await.status, 200);
+    let upgraded = app.user_item(&format!("USER#{id}")).await.unwrap()["password_hash"].as_s().unwrap().clone();
+    assert_ne!(upgraded, weak);
+    assert!(upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assert_eq!(app.login("sybil", PASSWORD).await.status, 200, "the new hash verifies");
+}
+
+#[tokio::test]
+async fn missing_configuration_is_reported_at_start() {
+    let error = AuthConfig::from_env(Env::from_vars([("JWT_SECRET", "too-short")])).unwrap_err().to_string();
+    for name in ["USERS_TABLE", "REVOKED_TOKENS_TABLE", "LOGIN_THROTTLE_TABLE", "JWT_SECRET", "JWT_ISSUER"] {
+        assert!(error.contains(name), "{name} not named in: {error}");
+    }
+}

@@ -1,0 +1,106 @@
+//! Helpers for handler tests: build the API Gateway HTTP API (payload 2.0) event a
+//! request would arrive as, turn it into the `lambda_http` request the function
+//! sees, and call a router with it in-process.
+
+use axum::Router;
+use http::{HeaderMap, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Map, Value, json};
+use tower::ServiceExt;
+
+/// A request to send through [`call`].
+#[derive(Debug, Clone, Default)]
+pub struct TestRequest {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl TestRequest {
+    pub fn new(method: &str, path: &str) -> Self {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        Self { method: method.into(), path: path.into(), query: query.into(), ..Self::default() }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// A JSON body with `Content-Type: application/json`.
+    pub fn json(self, body: &Value) -> Self {
+        self.header("content-type", "application/json").raw_body(&body.to_string())
+    }
+
+    pub fn raw_body(mut self, body: &str) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The API Gateway HTTP API event for this request.
+    pub fn event(&self) -> Value {
+        let mut headers = Map::new();
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), Value::String(value.clone()));
+        }
+        json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": self.path,
+            "rawQueryString": self.query,
+            "headers": headers,
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": "localhost",
+                "domainPrefix": "localhost",
+                "http": {
+                    "method": self.method,
+                    "path": self.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": "handler-test"
+                },
+                "requestId": "handler-test-request",
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": "23/Nov/2026:10:15:30 +0000",
+                "timeEpoch": 1_795_000_000_000_u64
+            },
+            "body": self.body,
+            "isBase64Encoded": false
+        })
+    }
+}
+
+/// What came back.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends `request` to `router` as API Gateway would deliver it to the function.
+pub async fn call(router: &Router, request: TestRequest) -> TestResponse {
+    let event = request.event().to_string();
+    let request = lambda_http::request::from_str(&event).expect("a valid API Gateway event");
+    let response = router.clone().oneshot(request).await.expect("infallible router");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("readable body").to_bytes();
+    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON response body") };
+    TestResponse { status, headers, body }
+}
