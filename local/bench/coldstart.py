@@ -1,0 +1,130 @@
+"""Measures a function binary's cold start against a stand-in for the Lambda Runtime API.
+
+For each run it starts the binary afresh and records, from the moment of exec:
+  init   - until the binary first asks the runtime API for an event (`GET .../invocation/next`),
+           i.e. config read, SDK client built, DynamoDB connection warmed;
+  first  - until it posts its answer to that first event.
+The event is an API Gateway HTTP API (payload 2.0) request. Prints a Markdown table row per event.
+
+Usage: coldstart.py BINARY RUNS EVENT_NAME=EVENT_JSON_FILE [...]
+The binary's environment (tables, JWT settings, DynamoDB endpoint, dummy AWS credentials) is inherited.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+API = "/2018-06-01/runtime"
+
+
+class Run:
+    def __init__(self, event: bytes):
+        self.event = event
+        self.started = time.perf_counter()
+        self.first_poll = None
+        self.answered = None
+        self.status = None
+        self.done = threading.Event()
+        self.served = False
+
+
+def make_handler(current):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            run = current["run"]
+            if self.path != f"{API}/invocation/next":
+                self.send_error(404)
+                return
+            if run.first_poll is None:
+                run.first_poll = time.perf_counter()
+            if run.served:
+                # Park the runtime's second poll until the process is killed.
+                run.done.wait(30)
+                return
+            run.served = True
+            self.send_response(200)
+            self.send_header("Lambda-Runtime-Aws-Request-Id", "coldstart-request")
+            deadline = int(time.time() * 1000) + 30_000
+            self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
+            self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
+            self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(run.event)))
+            self.end_headers()
+            self.wfile.write(run.event)
+
+        def do_POST(self):
+            run = current["run"]
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if self.path.endswith("/response"):
+                run.answered = time.perf_counter()
+                try:
+                    run.status = json.loads(body).get("statusCode")
+                except ValueError:
+                    run.status = "unparsable"
+            else:
+                run.answered = time.perf_counter()
+                run.status = f"error: {body[:200]!r}"
+            self.send_response(202)
+            self.end_headers()
+            run.done.set()
+
+    return Handler
+
+
+def measure(binary, event, server, current):
+    run = Run(event)
+    current["run"] = run
+    env = dict(os.environ)
+    env.update({
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
+        "RUST_LOG": "warn",
+    })
+    run.started = time.perf_counter()
+    process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    finished = run.done.wait(60)
+    process.kill()
+    _, stderr = process.communicate(timeout=10)
+    if not finished or run.first_poll is None:
+        sys.exit(f"the binary did not answer within 60 s; stderr:\n{stderr.decode(errors='replace')}")
+    return (run.first_poll - run.started) * 1000, (run.answered - run.started) * 1000, run.status
+
+
+def main():
+    binary, runs, events = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    current = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(current))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("| first event | status | init: exec → first poll (median / min / max ms) | first answer: exec → response (median / min / max ms) |")
+    print("|---|---|---|---|")
+    for spec in events:
+        name, path = spec.split("=", 1)
+        with open(path, "rb") as f:
+            event = f.read()
+        inits, answers, statuses = [], [], set()
+        for _ in range(runs):
+            init_ms, answer_ms, status = measure(binary, event, server, current)
+            inits.append(init_ms)
+            answers.append(answer_ms)
+            statuses.add(str(status))
+        fmt = lambda xs: f"{statistics.median(xs):.1f} / {min(xs):.1f} / {max(xs):.1f}"
+        print(f"| {name} | {', '.join(sorted(statuses))} | {fmt(inits)} | {fmt(answers)} |")
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
