@@ -23,7 +23,9 @@ fn jwt(c: &mut Criterion) {
     let user = UserId::generate();
     let pair = tokens.issue_pair(user, "family", clock::now()).unwrap();
 
-    c.bench_function("jwt/issue_pair", |b| b.iter(|| tokens.issue_pair(black_box(user), "family", clock::now()).unwrap()));
+    c.bench_function("jwt/issue_pair", |b| {
+        b.iter(|| tokens.issue_pair(black_box(user), "family", clock::now()).unwrap())
+    });
     c.bench_function("jwt/verify_access", |b| {
         b.iter(|| tokens.verify(black_box(&pair.access), TokenType::Access).unwrap())
     });

@@ -31,10 +31,7 @@ impl Env {
 
     /// Reads the given variables (for tests).
     pub fn from_vars<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
-        Self {
-            vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-            problems: Vec::new(),
-        }
+        Self { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), problems: Vec::new() }
     }
 
     fn value(&self, name: &str) -> Option<&str> {
@@ -158,8 +155,8 @@ impl CorsSettings {
     pub fn from_env(env: &mut Env) -> Self {
         let mut allowed_origins = Vec::new();
         for origin in env.list("CORS_ALLOWED_ORIGINS") {
-            let well_formed = (origin.starts_with("https://") || origin.starts_with("http://"))
-                && !origin.ends_with('/');
+            let well_formed =
+                (origin.starts_with("https://") || origin.starts_with("http://")) && !origin.ends_with('/');
             match HeaderValue::from_str(&origin) {
                 Ok(value) if well_formed => allowed_origins.push(value),
                 _ => env.problem(format!(
@@ -233,7 +230,12 @@ mod tests {
         let mut env = Env::from_vars([("JWT_SECRET", "short"), ("ACCESS_TOKEN_TTL_SECONDS", "soon")]);
         let _ = JwtSettings::from_env(&mut env);
         let message = env.finish().unwrap_err().to_string();
-        for expected in ["JWT_SECRET must be at least", "JWT_ISSUER is required", "JWT_AUDIENCE is required", "ACCESS_TOKEN_TTL_SECONDS is malformed"] {
+        for expected in [
+            "JWT_SECRET must be at least",
+            "JWT_ISSUER is required",
+            "JWT_AUDIENCE is required",
+            "ACCESS_TOKEN_TTL_SECONDS is malformed",
+        ] {
             assert!(message.contains(expected), "{expected:?} missing from {message}");
         }
     }

@@ -159,10 +159,7 @@ impl IntoResponse for ApiError {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             Self::TokenNotValid => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Bearer error="invalid_token""#),
-                );
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer error="invalid_token""#));
             }
             Self::MethodNotAllowed { allow: Some(allow) } => {
                 headers.insert(header::ALLOW, allow.clone());

@@ -121,7 +121,12 @@ impl TokenService {
     }
 
     /// Issues an access token and a refresh token of login `family`.
-    pub fn issue_pair(&self, user: UserId, family: &str, now: OffsetDateTime) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+    pub fn issue_pair(
+        &self,
+        user: UserId,
+        family: &str,
+        now: OffsetDateTime,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         let access_claims = self.claims(user, TokenType::Access, None, now);
         let refresh_claims = self.claims(user, TokenType::Refresh, Some(family.to_owned()), now);
         Ok(TokenPair {

@@ -22,7 +22,9 @@ const DUMMY_HASH: &str =
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verification {
     /// Correct; `needs_rehash` when the hash used other parameters than today's.
-    Valid { needs_rehash: bool },
+    Valid {
+        needs_rehash: bool,
+    },
     Invalid,
 }
 
@@ -50,9 +52,7 @@ impl PasswordHasher {
     /// Hashes on a blocking thread (tens of milliseconds of CPU).
     pub async fn hash(&self, password: SecretString) -> Result<String, ApiError> {
         let hasher = self.clone();
-        tokio::task::spawn_blocking(move || hasher.hash_blocking(&password))
-            .await
-            .map_err(ApiError::internal)?
+        tokio::task::spawn_blocking(move || hasher.hash_blocking(&password)).await.map_err(ApiError::internal)?
     }
 
     pub fn hash_blocking(&self, password: &SecretString) -> Result<String, ApiError> {

@@ -101,6 +101,7 @@ pub async fn call(router: &Router, request: TestRequest) -> TestResponse {
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.expect("readable body").to_bytes();
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON response body") };
+    let body =
+        if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON response body") };
     TestResponse { status, headers, body }
 }

@@ -188,7 +188,10 @@ async fn invalid_registrations_change_nothing() {
     assert_eq!(app.item_count(&app.config.users_table).await, 0);
 
     // Email may be absent or null.
-    assert_eq!(app.post("/auth/register", json!({"username": "dave", "email": null, "password": PASSWORD})).await.status, 201);
+    assert_eq!(
+        app.post("/auth/register", json!({"username": "dave", "email": null, "password": PASSWORD})).await.status,
+        201
+    );
     assert_eq!(app.post("/auth/register", json!({"username": "erin", "password": PASSWORD})).await.status, 201);
 }
 

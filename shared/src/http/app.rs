@@ -13,10 +13,7 @@ use crate::error::ApiError;
 
 /// Adds the contract's JSON 404 for unknown routes, JSON 405 with `Allow`, and CORS.
 pub fn finish(router: Router, cors: &CorsSettings) -> Router {
-    router
-        .fallback(not_found)
-        .layer(middleware::map_response(method_not_allowed_as_json))
-        .layer(cors_layer(cors))
+    router.fallback(not_found).layer(middleware::map_response(method_not_allowed_as_json)).layer(cors_layer(cors))
 }
 
 async fn not_found() -> ApiError {

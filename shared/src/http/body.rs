@@ -6,8 +6,8 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use http::header;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldErrors};

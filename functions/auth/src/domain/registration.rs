@@ -146,9 +146,22 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(Email::parse("Ann.Lee+tasks@Example.COM").unwrap().as_str(), "ann.lee+tasks@example.com");
-        for bad in ["", " ", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "a b@example.com",
-            "ann@-example.com", "ann@example.c", "ann..lee@example.com", ".ann@example.com", "ann@exa_mple.com",
-            "ann@1.2.3.4"] {
+        for bad in [
+            "",
+            " ",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "ann@@example.com",
+            "a b@example.com",
+            "ann@-example.com",
+            "ann@example.c",
+            "ann..lee@example.com",
+            ".ann@example.com",
+            "ann@exa_mple.com",
+            "ann@1.2.3.4",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -156,18 +169,29 @@ mod tests {
     #[test]
     fn password_rules() {
         assert!(password_problems("correct horse battery", Some("bob")).is_empty());
-        assert_eq!(password_problems("short1!", None), ["This password is too short. It must contain at least 8 characters."]);
+        assert_eq!(
+            password_problems("short1!", None),
+            ["This password is too short. It must contain at least 8 characters."]
+        );
         assert!(password_problems(&"x".repeat(129), None)[0].contains("too long"));
         assert!(password_problems("1234567890123", None).contains(&"This password is entirely numeric."));
-        assert!(password_problems("Bobby.Tables", Some("bobby.tables")).contains(&"The password is too similar to the username."));
+        assert!(
+            password_problems("Bobby.Tables", Some("bobby.tables"))
+                .contains(&"The password is too similar to the username.")
+        );
         assert!(password_problems("PassWord123", None).contains(&"This password is too common."));
         assert!(password_problems("QWERTYUIOP", None).contains(&"This password is too common."));
     }
 
     #[test]
     fn registration_collects_every_problem() {
-        let errors = Registration::parse(Some("a".into()), Some("nope".into()), Some(SecretString::from("123")), FieldErrors::new())
-            .unwrap_err();
+        let errors = Registration::parse(
+            Some("a".into()),
+            Some("nope".into()),
+            Some(SecretString::from("123")),
+            FieldErrors::new(),
+        )
+        .unwrap_err();
         assert!(errors.get("username").is_some());
         assert!(errors.get("email").is_some());
         assert_eq!(errors.get("password").map(<[String]>::len), Some(2));

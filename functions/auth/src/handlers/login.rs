@@ -22,7 +22,10 @@ pub struct LoginRequest {
 
 /// Unknown users and wrong passwords get the same answer after the same work:
 /// two reads, one Argon2id verification, one failure count.
-pub async fn login(State(state): State<AppState>, JsonBody(body): JsonBody<LoginRequest>) -> Result<Json<TokenPair>, ApiError> {
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> Result<Json<TokenPair>, ApiError> {
     let mut errors = FieldErrors::new();
     let name = body.username.required("username", &mut errors);
     let password = body.password.required("password", &mut errors);

@@ -39,8 +39,7 @@ pub async fn register(
 
     let email = registration.email.as_ref().map(|e| e.as_str().to_owned());
     // Answer obvious duplicates before spending a hash; the transaction decides races.
-    let (username_taken, email_taken) =
-        state.users.taken(&registration.username.canonical(), email.as_deref()).await?;
+    let (username_taken, email_taken) = state.users.taken(&registration.username.canonical(), email.as_deref()).await?;
     if username_taken || email_taken {
         return Err(conflict(username_taken, email_taken));
     }

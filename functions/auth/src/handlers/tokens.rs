@@ -33,18 +33,27 @@ fn required(field: Field<String>, name: &str) -> Result<String, ApiError> {
     field.required(name, &mut errors).ok_or(ApiError::Invalid(errors))
 }
 
-pub async fn refresh(State(state): State<AppState>, JsonBody(body): JsonBody<RefreshRequest>) -> Result<Json<TokenPair>, ApiError> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshRequest>,
+) -> Result<Json<TokenPair>, ApiError> {
     let refresh = required(body.refresh, "refresh")?;
     Ok(Json(state.sessions.rotate(&refresh).await?))
 }
 
-pub async fn verify(State(state): State<AppState>, JsonBody(body): JsonBody<VerifyRequest>) -> Result<Json<TokenInfo>, ApiError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<VerifyRequest>,
+) -> Result<Json<TokenInfo>, ApiError> {
     let token = required(body.token, "token")?;
     let claims = state.sessions.inspect(&token).await?;
     Ok(Json(TokenInfo { token_type: claims.token_type, expires_at: clock::format_timestamp(claims.expires_at()) }))
 }
 
-pub async fn logout(State(state): State<AppState>, JsonBody(body): JsonBody<RefreshRequest>) -> Result<StatusCode, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
     let refresh = required(body.refresh, "refresh")?;
     state.sessions.logout(&refresh).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -64,7 +64,8 @@ impl ThrottleStore {
             Ok(_) => Ok(()),
             Err(err) if dynamo::is_conditional_check_failure(&err) => {
                 let window_ends = now + window_secs;
-                let item = to_item(&FailureItem { pk: pk.to_owned(), failures: 1, window_ends, expires_at: window_ends })?;
+                let item =
+                    to_item(&FailureItem { pk: pk.to_owned(), failures: 1, window_ends, expires_at: window_ends })?;
                 self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await?;
                 Ok(())
             }

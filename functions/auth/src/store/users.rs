@@ -66,7 +66,13 @@ fn email_key(email: &str) -> String {
 
 impl From<UserItem> for User {
     fn from(item: UserItem) -> Self {
-        Self { id: item.id, username: item.username, email: item.email, password_hash: item.password_hash, created_at: item.created_at }
+        Self {
+            id: item.id,
+            username: item.username,
+            email: item.email,
+            password_hash: item.password_hash,
+            created_at: item.created_at,
+        }
     }
 }
 
@@ -119,7 +125,8 @@ impl UserStore {
                 return Err(ApiError::from(err).into());
             };
             let failed = |index: usize| {
-                cancelled.cancellation_reasons().get(index).and_then(|reason| reason.code()) == Some("ConditionalCheckFailed")
+                cancelled.cancellation_reasons().get(index).and_then(|reason| reason.code())
+                    == Some("ConditionalCheckFailed")
             };
             let (username, email) = (failed(1), failed(2));
             if username || email {
