@@ -16,6 +16,8 @@ pub struct TestRequest {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
+    /// The body is base64, as API Gateway sends bytes that are not text.
+    pub body_is_base64: bool,
 }
 
 impl TestRequest {
@@ -40,6 +42,14 @@ impl TestRequest {
 
     pub fn raw_body(mut self, body: &str) -> Self {
         self.body = Some(body.into());
+        self
+    }
+
+    /// Arbitrary bytes, delivered base64-encoded as API Gateway does for non-text bodies.
+    pub fn bytes_body(mut self, body: &[u8]) -> Self {
+        use base64::Engine;
+        self.body = Some(base64::engine::general_purpose::STANDARD.encode(body));
+        self.body_is_base64 = true;
         self
     }
 
@@ -74,7 +84,7 @@ impl TestRequest {
                 "timeEpoch": 1_795_000_000_000_u64
             },
             "body": self.body,
-            "isBase64Encoded": false
+            "isBase64Encoded": self.body_is_base64
         })
     }
 }

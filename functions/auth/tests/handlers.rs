@@ -216,6 +216,18 @@ async fn body_rules_of_the_contract() {
 }
 
 #[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_parse_error() {
+    let app = TestApp::new().await;
+    for path in ["/auth/register", "/auth/login", "/auth/refresh", "/auth/verify", "/auth/logout"] {
+        let request = TestRequest::new("POST", path)
+            .header("content-type", "application/json")
+            .bytes_body(b"{\"username\": \"\xff\xfe\", \"password\": \"\xc3\"}");
+        assert_error(&app.send(request).await, 400, "parse_error");
+    }
+    assert_eq!(app.item_count(&app.config.users_table).await, 0);
+}
+
+#[tokio::test]
 async fn routes_answer_json_404_and_405() {
     let app = TestApp::new().await;
     assert_error(&app.send(TestRequest::new("GET", "/nowhere")).await, 404, "not_found");

@@ -1,0 +1,308 @@
+"""Shared fixtures and helpers for the end-to-end tests.
+
+The tests talk HTTP over a real socket to a running local stack, exactly as a client would. `local/test`
+starts the stack on a free port and exports E2E_BASE_URL; without it the run fails at once (it never
+skips). Every test makes its own users with unique names, so tests do not depend on each other or on
+what earlier runs left in the database (login throttling, for one, lasts as long as the stack).
+
+Besides the fixtures, every response goes through `_check_response`, which fails the test on any 5xx
+and on any 4xx that is not JSON: the contract allows neither, whatever the test was looking at.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+sys.dont_write_bytecode = True
+
+BASE_URL_VAR = "E2E_BASE_URL"
+
+# Generous: the first request after a rebuild may wait for `cargo lambda watch` to restart a
+# function, and Argon2 hashing is deliberately slow. Connecting, though, must be quick.
+TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+TIMESTAMP_MS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+TIMESTAMP_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+ACCESS_LIFETIME = 900  # seconds; the contract's default, used by the local stack
+REFRESH_LIFETIME = 86_400
+LOGIN_MAX_FAILURES = 5  # LOGIN_MAX_FAILURES in local/dev.env
+
+
+# ---------------------------------------------------------------------------------------------------
+# The base URL: required, never guessed
+
+
+def _base_url_or_die() -> str:
+    url = os.environ.get(BASE_URL_VAR, "").strip()
+    if not url:
+        raise pytest.UsageError(
+            f"{BASE_URL_VAR} is not set. The end-to-end tests need a running local stack: run them with "
+            f"`local/test`, which starts one on a free port and sets {BASE_URL_VAR}. By hand: start "
+            f"`local/start` and run  {BASE_URL_VAR}=http://127.0.0.1:9000 pytest tests/e2e"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise pytest.UsageError(f"{BASE_URL_VAR}={url!r} is not an http(s) URL such as http://127.0.0.1:9000")
+    return url.rstrip("/")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Fail the whole run before collecting anything, with one clear message.
+    _base_url_or_die()
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str:
+    return _base_url_or_die()
+
+
+# ---------------------------------------------------------------------------------------------------
+# HTTP clients
+
+
+def _check_response(response: httpx.Response) -> None:
+    request = response.request
+    where = f"{request.method} {request.url.path}"
+    if response.status_code >= 500:
+        response.read()
+        pytest.fail(f"{where} answered {response.status_code} (a 5xx is always a bug): {response.text[:2000]}")
+    if response.status_code >= 400 and request.method != "OPTIONS":
+        content_type = response.headers.get("content-type", "")
+        if not content_type.startswith("application/json"):
+            response.read()
+            pytest.fail(
+                f"{where} answered {response.status_code} with content type {content_type!r}, not JSON: "
+                f"{response.text[:2000]}"
+            )
+
+
+def make_client(base_url: str) -> httpx.Client:
+    # trust_env=False: requests go straight to the stack, never through a proxy from the environment.
+    return httpx.Client(
+        base_url=base_url, timeout=TIMEOUT, trust_env=False, event_hooks={"response": [_check_response]}
+    )
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with make_client(base_url) as c:
+        yield c
+
+
+# ---------------------------------------------------------------------------------------------------
+# Unique names, emails and passwords
+
+
+def unique_username(prefix: str = "user") -> str:
+    """A fresh valid username (letters, digits and `_`, well inside 3..150 characters)."""
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+def unique_email(prefix: str = "mail") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:12]}@example.com"
+
+
+def strong_password() -> str:
+    """A password that passes every rule and is different each time."""
+    return f"Tr0ub4dor-{uuid.uuid4().hex[:10]}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Assertions on the contract's shapes
+
+
+def json_body(response: httpx.Response) -> Any:
+    assert response.headers.get("content-type", "").startswith("application/json"), (
+        f"expected JSON, got {response.headers.get('content-type')!r}: {response.text[:500]}"
+    )
+    return response.json()
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict:
+    """The response is the contract's error: this status, `{"detail": "...", "code": code}`, JSON."""
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url.path}: expected {status} {code}, got "
+        f"{response.status_code}: {response.text[:1000]}"
+    )
+    body = json_body(response)
+    assert isinstance(body, dict), body
+    assert body.get("code") == code, body
+    assert isinstance(body.get("detail"), str) and body["detail"].strip(), body
+    if code in ("invalid", "conflict"):
+        errors = body.get("errors")
+        assert isinstance(errors, dict) and errors, body
+        for field, messages in errors.items():
+            assert isinstance(messages, list) and messages, body
+            assert all(isinstance(m, str) and m.strip() for m in messages), body
+    if status == 401:
+        challenge = response.headers.get("www-authenticate", "")
+        assert challenge.startswith("Bearer"), f"401 without a Bearer WWW-Authenticate: {response.headers}"
+    if status == 405:
+        assert response.headers.get("allow"), f"405 without Allow: {response.headers}"
+    if status == 429:
+        retry_after = response.headers.get("retry-after", "")
+        assert retry_after.isdigit() and 1 <= int(retry_after) <= 900, f"Retry-After: {retry_after!r}"
+    return body
+
+
+def assert_invalid(response: httpx.Response, *fields: str) -> dict:
+    """400 `invalid` whose `errors` names each of `fields`."""
+    body = assert_error(response, 400, "invalid")
+    for field in fields:
+        assert field in body["errors"], f"errors does not name {field!r}: {body}"
+    return body
+
+
+def assert_token_pair(body: Any) -> None:
+    assert isinstance(body, dict), body
+    assert set(body) == {"access", "refresh", "token_type", "expires_in", "refresh_expires_in"}, body
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == ACCESS_LIFETIME
+    assert body["refresh_expires_in"] == REFRESH_LIFETIME
+    for name in ("access", "refresh"):
+        assert isinstance(body[name], str) and body[name].count(".") == 2, f"{name} is not a JWT: {body[name]!r}"
+    assert body["access"] != body["refresh"]
+
+
+def parse_timestamp(text: str) -> datetime:
+    assert TIMESTAMP_Z.match(text), f"not an RFC 3339 UTC timestamp with Z: {text!r}"
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def jwt_parts(token: str) -> tuple[dict, dict, str]:
+    """Header and claims of a JWT (not verified) and its signature segment."""
+
+    def decode(segment: str) -> dict:
+        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+    header, claims, signature = token.split(".")
+    return decode(header), decode(claims), signature
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Users
+
+
+@dataclass
+class User:
+    username: str
+    password: str
+    email: str | None
+    profile: dict  # the body /auth/register answered
+
+    @property
+    def id(self) -> str:
+        return self.profile["id"]
+
+
+class Api:
+    """Thin helpers over the auth endpoints; each returns the raw response unless it says otherwise."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def register(self, **body: Any) -> httpx.Response:
+        return self.client.post("/auth/register", json=body)
+
+    def login(self, username: str, password: str) -> httpx.Response:
+        return self.client.post("/auth/login", json={"username": username, "password": password})
+
+    def refresh(self, refresh: str) -> httpx.Response:
+        return self.client.post("/auth/refresh", json={"refresh": refresh})
+
+    def verify(self, token: str) -> httpx.Response:
+        return self.client.post("/auth/verify", json={"token": token})
+
+    def logout(self, refresh: str) -> httpx.Response:
+        return self.client.post("/auth/logout", json={"refresh": refresh})
+
+    def logout_all(self, access: str) -> httpx.Response:
+        return self.client.post("/auth/logout-all", headers=bearer(access))
+
+    def me(self, access: str) -> httpx.Response:
+        return self.client.get("/auth/me", headers=bearer(access))
+
+    # -- helpers that expect success --------------------------------------------------------------
+
+    def new_user(self, *, email: bool = True, prefix: str = "user") -> User:
+        """Registers a fresh user (with a unique email unless email=False) and returns it."""
+        username = unique_username(prefix)
+        password = strong_password()
+        address = unique_email(prefix) if email else None
+        body: dict[str, Any] = {"username": username, "password": password}
+        if address is not None:
+            body["email"] = address
+        response = self.register(**body)
+        assert response.status_code == 201, f"registration failed: {response.status_code} {response.text}"
+        return User(username=username, password=password, email=address, profile=response.json())
+
+    def tokens(self, user: User, *, login_name: str | None = None) -> dict:
+        """Logs `user` in (by username unless login_name is given) and returns the token pair."""
+        response = self.login(login_name or user.username, user.password)
+        assert response.status_code == 200, f"login failed: {response.status_code} {response.text}"
+        body = response.json()
+        assert_token_pair(body)
+        return body
+
+
+@pytest.fixture
+def api(client: httpx.Client) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def user(api: Api) -> User:
+    """A freshly registered user with an email."""
+    return api.new_user()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The local stack's JWT settings (public development defaults), to forge otherwise-valid tokens
+
+
+def dev_env() -> dict[str, str]:
+    """local/dev.env as a dict: the settings `local/test` and `local/start` give the functions."""
+    path = Path(__file__).resolve().parents[2] / "local" / "dev.env"
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key] = value
+    return values
+
+
+def sign_hs256(claims: dict, secret: str, header: dict | None = None) -> str:
+    header = header or {"alg": "HS256", "typ": "JWT"}
+    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(signature)}"
