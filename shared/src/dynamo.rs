@@ -89,6 +89,31 @@ pub fn is_conditional_check_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E
     error_code(err) == Some("ConditionalCheckFailedException")
 }
 
+/// Reads one item with a strongly consistent read.
+pub async fn get_item(client: &Client, table: &str, key: Item) -> Result<Option<Item>, ApiError> {
+    let output = client.get_item().table_name(table).set_key(Some(key)).consistent_read(true).send().await?;
+    Ok(output.item)
+}
+
+/// Writes `item` if `condition` holds; `Ok(false)` when it did not.
+pub async fn put_item_if(
+    client: &Client,
+    table: &str,
+    item: Item,
+    condition: &str,
+    values: impl IntoIterator<Item = (&str, AttributeValue)>,
+) -> Result<bool, ApiError> {
+    let mut request = client.put_item().table_name(table).set_item(Some(item)).condition_expression(condition);
+    for (name, value) in values {
+        request = request.expression_attribute_values(name, value);
+    }
+    match request.send().await {
+        Ok(_) => Ok(true),
+        Err(err) if is_conditional_check_failure(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
 pub fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {
     serde_dynamo::to_item(value).map_err(ApiError::internal)
 }

@@ -42,15 +42,7 @@ impl RevocationStore {
     }
 
     async fn get(&self, jti: String, now: i64) -> Result<Option<Revocation>, ApiError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table.as_ref())
-            .set_key(Some(key("jti", jti)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        match output.item {
+        match dynamo::get_item(&self.client, &self.table, key("jti", jti)).await? {
             Some(item) => Ok(Some(from_item::<Revocation>(item)?).filter(|r| r.expires_at > now)),
             None => Ok(None),
         }
@@ -72,19 +64,7 @@ impl RevocationStore {
     /// Records `jti` as used. `Ok(false)` when it already was: the reuse signal.
     pub async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<bool, ApiError> {
         let item = to_item(&Revocation { jti: jti.to_owned(), expires_at, revoked_before_ms: None })?;
-        let outcome = self
-            .client
-            .put_item()
-            .table_name(self.table.as_ref())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(jti)")
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(true),
-            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(false),
-            Err(err) => Err(err.into()),
-        }
+        dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(jti)", []).await
     }
 
     /// Revokes every token of one login until `until` (epoch seconds), by which time
@@ -99,19 +79,9 @@ impl RevocationStore {
     /// stored is kept.
     pub async fn revoke_all_for_user(&self, user: &UserId, cutoff_ms: u64, until: i64) -> Result<(), ApiError> {
         let item = to_item(&Revocation { jti: user_key(user), expires_at: until, revoked_before_ms: Some(cutoff_ms) })?;
-        let outcome = self
-            .client
-            .put_item()
-            .table_name(self.table.as_ref())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(jti) OR revoked_before_ms < :cutoff")
-            .expression_attribute_values(":cutoff", dynamo::number(cutoff_ms))
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(()),
-            Err(err) => Err(err.into()),
-        }
+        let condition = "attribute_not_exists(jti) OR revoked_before_ms < :cutoff";
+        dynamo::put_item_if(&self.client, &self.table, item, condition, [(":cutoff", dynamo::number(cutoff_ms))])
+            .await?;
+        Ok(())
     }
 }

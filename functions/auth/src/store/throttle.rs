@@ -30,15 +30,7 @@ impl ThrottleStore {
     }
 
     pub async fn get(&self, pk: &str) -> Result<Option<FailureWindow>, ApiError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table.as_ref())
-            .set_key(Some(key("pk", pk)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        Ok(match output.item {
+        Ok(match dynamo::get_item(&self.client, &self.table, key("pk", pk)).await? {
             Some(item) => {
                 let item: FailureItem = from_item(item)?;
                 Some(FailureWindow { failures: item.failures, window_ends: item.window_ends })

@@ -160,15 +160,7 @@ impl UserStore {
     }
 
     async fn get_item(&self, pk: String) -> Result<Option<Item>, ApiError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(self.table.as_ref())
-            .set_key(Some(key("pk", pk)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        Ok(output.item)
+        dynamo::get_item(&self.client, &self.table, key("pk", pk)).await
     }
 
     pub async fn get(&self, id: &UserId) -> Result<Option<User>, ApiError> {
