@@ -35,13 +35,18 @@ class Run:
 
 def make_handler(current):
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive with explicit lengths, as the real Runtime API speaks.
+        protocol_version = "HTTP/1.1"
+
         def log_message(self, *args):
             pass
 
         def do_GET(self):
             run = current["run"]
             if self.path != f"{API}/invocation/next":
-                self.send_error(404)
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             if run.first_poll is None:
                 run.first_poll = time.perf_counter()
@@ -75,15 +80,26 @@ def make_handler(current):
                 run.answered = time.perf_counter()
                 run.status = f"error: {body[:200]!r}"
             self.send_response(202)
+            self.send_header("Content-Length", "0")
             self.end_headers()
             run.done.set()
 
     return Handler
 
 
-def measure(binary, event, server, current):
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a killed process drops its parked poll; that is expected
+
+
+def measure(binary, event):
+    # A fresh server per run: the previous process polls again right after answering, and that
+    # late poll must not reach this run's state.
     run = Run(event)
-    current["run"] = run
+    server = QuietServer(("127.0.0.1", 0), make_handler({"run": run}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     env = dict(os.environ)
     env.update({
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
@@ -99,6 +115,9 @@ def measure(binary, event, server, current):
     finished = run.done.wait(60)
     process.kill()
     _, stderr = process.communicate(timeout=10)
+    run.done.set()
+    server.shutdown()
+    server.server_close()
     if not finished or run.first_poll is None:
         sys.exit(f"the binary did not answer within 60 s; stderr:\n{stderr.decode(errors='replace')}")
     return (run.first_poll - run.started) * 1000, (run.answered - run.started) * 1000, run.status
@@ -106,9 +125,6 @@ def measure(binary, event, server, current):
 
 def main():
     binary, runs, events = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-    current = {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(current))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     print("| first event | status | init: exec → first poll (median / min / max ms) | first answer: exec → response (median / min / max ms) |")
     print("|---|---|---|---|")
     for spec in events:
@@ -117,13 +133,12 @@ def main():
             event = f.read()
         inits, answers, statuses = [], [], set()
         for _ in range(runs):
-            init_ms, answer_ms, status = measure(binary, event, server, current)
+            init_ms, answer_ms, status = measure(binary, event)
             inits.append(init_ms)
             answers.append(answer_ms)
             statuses.add(str(status))
         fmt = lambda xs: f"{statistics.median(xs):.1f} / {min(xs):.1f} / {max(xs):.1f}"
         print(f"| {name} | {', '.join(sorted(statuses))} | {fmt(inits)} | {fmt(answers)} |")
-    server.shutdown()
 
 
 if __name__ == "__main__":
