@@ -36,6 +36,12 @@ pub fn new_id() -> String {
     Ulid::new().to_string()
 }
 
+/// The id of an owned item from a URL path, in canonical form. Anything that is not
+/// an id is simply not found: nobody learns more from a malformed id than from an unknown one.
+pub fn parse_item_id(raw: &str) -> Result<String, crate::ApiError> {
+    Ulid::from_string(raw).map(|ulid| ulid.to_string()).map_err(|_| crate::ApiError::NotFound)
+}
+
 /// The creation time (Unix milliseconds) encoded in a ULID string, if it is one.
 pub fn ulid_timestamp_ms(id: &str) -> Option<u64> {
     Ulid::from_string(id).ok().map(|ulid| ulid.timestamp_ms())

@@ -9,6 +9,7 @@ pub mod http;
 pub mod ids;
 pub mod jwt;
 pub mod password;
+pub mod resource;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 

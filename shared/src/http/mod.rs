@@ -3,6 +3,7 @@
 pub mod app;
 pub mod auth;
 pub mod body;
+pub mod response;
 
 pub use app::{finish, init_logging, run};
 pub use auth::AuthUser;

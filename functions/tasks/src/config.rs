@@ -1,0 +1,24 @@
+//! The tasks function's configuration, read once at cold start.
+
+use shared::config::{ConfigError, CorsSettings, DynamoSettings, Env, JwtSettings};
+
+#[derive(Debug, Clone)]
+pub struct TasksConfig {
+    pub tasks_table: String,
+    pub jwt: JwtSettings,
+    pub cors: CorsSettings,
+    pub dynamo: DynamoSettings,
+}
+
+impl TasksConfig {
+    pub fn from_env(mut env: Env) -> Result<Self, ConfigError> {
+        let config = Self {
+            tasks_table: env.required("TASKS_TABLE"),
+            jwt: JwtSettings::from_env(&mut env),
+            cors: CorsSettings::from_env(&mut env),
+            dynamo: DynamoSettings::from_env(&mut env),
+        };
+        env.finish()?;
+        Ok(config)
+    }
+}

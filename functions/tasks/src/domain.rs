@@ -1,0 +1,392 @@
+//! Tasks and their rules: plain Rust types, no HTTP and no DynamoDB.
+
+use serde::{Deserialize, Serialize};
+use shared::FieldErrors;
+use shared::http::Field;
+use shared::ids::UserId;
+use shared::resource::Version;
+use time::Date;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+pub const TITLE_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 5000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[default]
+    Pending,
+    InProgress,
+    Completed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+}
+
+/// A task as stored: it belongs to `owner`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub owner: UserId,
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    pub priority: Priority,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: Version,
+}
+
+/// A task as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub status: Status,
+    pub completed: bool,
+    pub due_date: Option<String>,
+    pub priority: Priority,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: Version,
+}
+
+impl From<Task> for TaskView {
+    fn from(task: Task) -> Self {
+        Self {
+            completed: task.status == Status::Completed,
+            id: task.id,
+            title: task.title,
+            description: task.description,
+            status: task.status,
+            due_date: task.due_date,
+            priority: task.priority,
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+            version: task.version,
+        }
+    }
+}
+
+/// The body of POST, PUT and PATCH. Read-only fields sent back are dropped before this.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskInput {
+    #[serde(default)]
+    pub title: Field<String>,
+    #[serde(default)]
+    pub description: Field<String>,
+    #[serde(default)]
+    pub status: Field<Status>,
+    #[serde(default)]
+    pub completed: Field<bool>,
+    #[serde(default)]
+    pub due_date: Field<String>,
+    #[serde(default)]
+    pub priority: Field<Priority>,
+}
+
+/// The fields a client controls, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFields {
+    pub title: String,
+    pub description: String,
+    pub status: Status,
+    pub due_date: Option<String>,
+    pub priority: Priority,
+}
+
+impl Default for TaskFields {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            description: String::new(),
+            status: Status::default(),
+            due_date: None,
+            priority: Priority::default(),
+        }
+    }
+}
+
+impl TaskFields {
+    pub fn of(task: &Task) -> Self {
+        Self {
+            title: task.title.clone(),
+            description: task.description.clone(),
+            status: task.status,
+            due_date: task.due_date.clone(),
+            priority: task.priority,
+        }
+    }
+
+    /// POST and PUT: every field from `input`, omitted ones back to their defaults.
+    pub fn full(mut input: TaskInput) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = std::mem::take(&mut input.title);
+        let title = title.required("title", &mut errors).and_then(|t| parse_title(&t, &mut errors));
+        let fields = Self::apply(Self::default(), input, &mut errors);
+        match (title, errors.is_empty()) {
+            (Some(title), true) => Ok(Self { title, ..fields }),
+            _ => Err(errors),
+        }
+    }
+
+    /// PATCH: only the fields sent change; sending none is an error.
+    pub fn patch(current: Self, mut input: TaskInput) -> Result<Self, FieldErrors> {
+        if input.is_empty() {
+            return Err(FieldErrors::single("non_field_errors", "Send at least one field to change."));
+        }
+        let mut errors = FieldErrors::new();
+        let title = std::mem::take(&mut input.title);
+        let title = title.optional("title", &mut errors).and_then(|t| parse_title(&t, &mut errors));
+        let mut fields = Self::apply(current, input, &mut errors);
+        if let Some(title) = title {
+            fields.title = title;
+        }
+        if errors.is_empty() { Ok(fields) } else { Err(errors) }
+    }
+
+    /// Applies everything but the title onto `base`.
+    fn apply(base: Self, input: TaskInput, errors: &mut FieldErrors) -> Self {
+        let description = input.description.optional("description", errors).and_then(|d| {
+            if d.chars().count() > DESCRIPTION_MAX {
+                errors.add("description", "Ensure this field has no more than 5000 characters.");
+                None
+            } else {
+                Some(d)
+            }
+        });
+        let status = input.status.optional("status", errors);
+        let completed = input.completed.optional("completed", errors);
+        let status = match (status, completed) {
+            (Some(status), Some(completed)) if (status == Status::Completed) != completed => {
+                errors.add("completed", "Disagrees with status: completed is true exactly when status is completed.");
+                base.status
+            }
+            (Some(status), _) => status,
+            (None, Some(true)) => Status::Completed,
+            (None, Some(false)) if base.status == Status::Completed => Status::Pending,
+            (None, _) => base.status,
+        };
+        let due_date = match input.due_date {
+            Field::Absent => base.due_date,
+            Field::Null => None,
+            Field::Present(raw) => match parse_date(&raw) {
+                Ok(date) => Some(format_date(date)),
+                Err(message) => {
+                    errors.add("due_date", message);
+                    None
+                }
+            },
+        };
+        let priority = input.priority.optional("priority", errors);
+        Self {
+            title: base.title,
+            description: description.unwrap_or(base.description),
+            status,
+            due_date,
+            priority: priority.unwrap_or(base.priority),
+        }
+    }
+}
+
+impl TaskInput {
+    fn is_empty(&self) -> bool {
+        self.title.is_absent()
+            && self.description.is_absent()
+            && self.status.is_absent()
+            && self.completed.is_absent()
+            && self.due_date.is_absent()
+            && self.priority.is_absent()
+    }
+}
+
+fn parse_title(raw: &str, errors: &mut FieldErrors) -> Option<String> {
+    let title = raw.trim();
+    let length = title.chars().count();
+    if length == 0 {
+        errors.add("title", "This field may not be blank.");
+        None
+    } else if length > TITLE_MAX {
+        errors.add("title", "Ensure this field has no more than 200 characters.");
+        None
+    } else {
+        Some(title.to_owned())
+    }
+}
+
+const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// A calendar date written `YYYY-MM-DD` that exists (no 2026-02-30).
+pub fn parse_date(raw: &str) -> Result<Date, &'static str> {
+    const MESSAGE: &str = "Enter a valid date in the form YYYY-MM-DD.";
+    if raw.len() != 10 {
+        return Err(MESSAGE);
+    }
+    Date::parse(raw, DATE).map_err(|_| MESSAGE)
+}
+
+pub fn format_date(date: Date) -> String {
+    date.format(DATE).unwrap_or_default()
+}
+
+/// The list filters of GET /tasks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    pub status: Option<Status>,
+    pub completed: Option<bool>,
+    pub priority: Option<Priority>,
+    pub due_before: Option<String>,
+    pub due_after: Option<String>,
+}
+
+pub fn parse_status(raw: &str) -> Result<Status, &'static str> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned()))
+        .map_err(|_| "Enter one of: pending, in_progress, completed.")
+}
+
+pub fn parse_priority(raw: &str) -> Result<Priority, &'static str> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| "Enter one of: low, medium, high.")
+}
+
+pub fn parse_bool(raw: &str) -> Result<bool, &'static str> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("Enter true or false."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(value: serde_json::Value) -> TaskInput {
+        shared::http::body::parse(value.to_string().as_bytes()).unwrap()
+    }
+
+    fn errors_of(result: Result<TaskFields, FieldErrors>) -> FieldErrors {
+        result.unwrap_err()
+    }
+
+    #[test]
+    fn defaults_and_trimming() {
+        let fields = TaskFields::full(input(json!({"title": "  Buy milk  "}))).unwrap();
+        assert_eq!(fields.title, "Buy milk");
+        assert_eq!(fields.description, "");
+        assert_eq!(fields.status, Status::Pending);
+        assert_eq!(fields.priority, Priority::Medium);
+        assert_eq!(fields.due_date, None);
+    }
+
+    #[test]
+    fn title_bounds_after_trimming() {
+        assert!(TaskFields::full(input(json!({"title": "x".repeat(200)}))).is_ok());
+        assert!(TaskFields::full(input(json!({"title": format!("  {}  ", "x".repeat(200))}))).is_ok());
+        for bad in [json!({"title": "x".repeat(201)}), json!({"title": "   "}), json!({"title": ""}), json!({})] {
+            assert!(errors_of(TaskFields::full(input(bad.clone()))).get("title").is_some(), "{bad}");
+        }
+        assert!(errors_of(TaskFields::full(input(json!({"title": null})))).get("title").is_some());
+    }
+
+    #[test]
+    fn completed_and_status_are_coupled() {
+        let full = |v| TaskFields::full(input(v));
+        assert_eq!(full(json!({"title": "t", "completed": true})).unwrap().status, Status::Completed);
+        assert_eq!(
+            full(json!({"title": "t", "status": "completed", "completed": true})).unwrap().status,
+            Status::Completed
+        );
+        assert_eq!(
+            full(json!({"title": "t", "status": "in_progress", "completed": false})).unwrap().status,
+            Status::InProgress
+        );
+        assert!(
+            errors_of(full(json!({"title": "t", "status": "pending", "completed": true}))).get("completed").is_some()
+        );
+        assert!(
+            errors_of(full(json!({"title": "t", "status": "completed", "completed": false})))
+                .get("completed")
+                .is_some()
+        );
+
+        let done = TaskFields { status: Status::Completed, ..TaskFields::default() };
+        let in_progress = TaskFields { status: Status::InProgress, ..TaskFields::default() };
+        assert_eq!(TaskFields::patch(done, input(json!({"completed": false}))).unwrap().status, Status::Pending);
+        assert_eq!(
+            TaskFields::patch(in_progress, input(json!({"completed": false}))).unwrap().status,
+            Status::InProgress,
+            "completed: false leaves unfinished tasks as they are"
+        );
+    }
+
+    #[test]
+    fn patch_changes_only_what_is_sent() {
+        let current = TaskFields {
+            title: "Old".into(),
+            description: "keep".into(),
+            status: Status::InProgress,
+            due_date: Some("2026-12-01".into()),
+            priority: Priority::High,
+        };
+        let patched = TaskFields::patch(current.clone(), input(json!({"title": " New "}))).unwrap();
+        assert_eq!(patched, TaskFields { title: "New".into(), ..current.clone() });
+        let cleared = TaskFields::patch(current.clone(), input(json!({"due_date": null}))).unwrap();
+        assert_eq!(cleared.due_date, None);
+        assert!(TaskFields::patch(current.clone(), input(json!({}))).is_err());
+        assert!(TaskFields::patch(current.clone(), input(json!({"version": 9, "id": "x"}))).is_err(), "read-only only");
+        for null_not_allowed in ["title", "description", "status", "completed", "priority"] {
+            let errors = errors_of(TaskFields::patch(current.clone(), input(json!({null_not_allowed: null}))));
+            assert!(errors.get(null_not_allowed).is_some(), "{null_not_allowed}");
+        }
+    }
+
+    #[test]
+    fn dates_must_exist() {
+        assert_eq!(format_date(parse_date("2028-02-29").unwrap()), "2028-02-29");
+        for bad in ["2026-02-30", "2026-13-01", "2026-1-01", "26-01-01", "2026/01/01", "2026-01-01T00:00:00Z", ""] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn enums_are_strict() {
+        let rejected =
+            shared::http::body::parse::<TaskInput>(json!({"title": "t", "status": "done"}).to_string().as_bytes());
+        assert_eq!(rejected.unwrap_err().code(), "invalid");
+        assert_eq!(parse_status("in_progress"), Ok(Status::InProgress));
+        assert!(parse_status("IN_PROGRESS").is_err());
+        assert!(parse_priority("urgent").is_err());
+        assert!(parse_bool("1").is_err());
+    }
+}

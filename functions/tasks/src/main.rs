@@ -1,0 +1,15 @@
+use shared::config::Env;
+use shared::dynamo;
+use tasks::{AppState, TasksConfig, router};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::http::init_logging();
+    let config = TasksConfig::from_env(Env::from_process())?;
+    let client = dynamo::client(&config.dynamo).await;
+    let warm_up_key =
+        dynamo::Item::from([("owner".into(), dynamo::string("WARMUP")), ("id".into(), dynamo::string("WARMUP"))]);
+    dynamo::warm_up(&client, &config.tasks_table, warm_up_key).await;
+    let app = router(AppState::new(&config, client), &config.cors);
+    shared::http::run(app).await
+}

@@ -1,0 +1,142 @@
+//! Query strings under the contract's rules: only known parameters, each at most
+//! once, and a page request of `limit` (1..100, default 20) and `cursor`.
+
+use std::collections::BTreeMap;
+
+use crate::error::{ApiError, FieldErrors};
+
+pub const DEFAULT_LIMIT: i32 = 20;
+pub const MAX_LIMIT: i32 = 100;
+
+/// The parameters of one request, checked against the names an endpoint accepts.
+#[derive(Debug, Default)]
+pub struct QueryParams {
+    values: BTreeMap<String, String>,
+    errors: FieldErrors,
+}
+
+impl QueryParams {
+    /// Parses `raw` (the query string without `?`). Unknown or repeated names are
+    /// recorded as errors and reported by [`QueryParams::finish`].
+    pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
+            .map_err(|_| ApiError::invalid("query", "The query string is malformed."))?;
+        let mut params = Self::default();
+        for (name, value) in pairs {
+            if !allowed.contains(&name.as_str()) {
+                params.errors.add(name, "Unknown query parameter.");
+            } else if params.values.contains_key(&name) {
+                params.errors.add(name, "Give this parameter at most once.");
+            } else {
+                params.values.insert(name, value);
+            }
+        }
+        Ok(params)
+    }
+
+    /// The raw value of `name`, if given.
+    pub fn take(&mut self, name: &str) -> Option<String> {
+        self.values.remove(name)
+    }
+
+    /// The value of `name` parsed by `parse`, recording its message as an error.
+    pub fn take_parsed<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, &'static str>) -> Option<T> {
+        let raw = self.take(name)?;
+        parse(&raw).map_err(|message| self.errors.add(name, message)).ok()
+    }
+
+    pub fn error(&mut self, name: &str, message: &str) {
+        self.errors.add(name, message);
+    }
+
+    /// `limit` and `cursor`.
+    pub fn page(&mut self) -> PageRequest {
+        let limit = self
+            .take_parsed("limit", |raw| match raw.parse::<i32>() {
+                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+                _ => Err("Enter a whole number from 1 to 100."),
+            })
+            .unwrap_or(DEFAULT_LIMIT);
+        let cursor = self.take("cursor");
+        if cursor.as_deref() == Some("") {
+            self.errors.add("cursor", "Invalid cursor.");
+        }
+        PageRequest { limit, cursor }
+    }
+
+    /// Ends parsing: every problem at once as a 400 `invalid`.
+    pub fn finish(self) -> Result<(), ApiError> {
+        self.errors.into_result()
+    }
+}
+
+/// One page of a list: how many items at most, and where to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: i32,
+    /// Opaque; decoded and checked against the caller by the store.
+    pub cursor: Option<String>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { limit: DEFAULT_LIMIT, cursor: None }
+    }
+}
+
+/// A page of results, as every list endpoint answers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub results: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { results: self.results.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(result: Result<(), ApiError>) -> FieldErrors {
+        match result {
+            Err(ApiError::Invalid(errors)) => errors,
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pages_default_and_bounds() {
+        let mut params = QueryParams::parse(None, &["limit", "cursor"]).unwrap();
+        assert_eq!(params.page(), PageRequest::default());
+        params.finish().unwrap();
+
+        let mut params = QueryParams::parse(Some("limit=100&cursor=abc"), &["limit", "cursor"]).unwrap();
+        assert_eq!(params.page(), PageRequest { limit: 100, cursor: Some("abc".into()) });
+
+        for bad in ["limit=0", "limit=101", "limit=-1", "limit=ten", "limit=", "limit=1.5", "limit=99999999999"] {
+            let mut params = QueryParams::parse(Some(bad), &["limit", "cursor"]).unwrap();
+            params.page();
+            assert!(errors(params.finish()).get("limit").is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_repeated_parameters_are_named() {
+        let mut params = QueryParams::parse(Some("limit=5&limit=6&colour=red"), &["limit"]).unwrap();
+        params.page();
+        let errors = errors(params.finish());
+        assert!(errors.get("limit").is_some());
+        assert_eq!(errors.get("colour").unwrap()[0], "Unknown query parameter.");
+    }
+
+    #[test]
+    fn values_are_percent_decoded() {
+        let mut params = QueryParams::parse(Some("status=in%5Fprogress&x=a+b"), &["status", "x"]).unwrap();
+        assert_eq!(params.take("status").as_deref(), Some("in_progress"));
+        assert_eq!(params.take("x").as_deref(), Some("a b"));
+    }
+}
