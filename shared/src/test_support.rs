@@ -2,11 +2,75 @@
 //! request would arrive as, turn it into the `lambda_http` request the function
 //! sees, and call a router with it in-process.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
 use axum::Router;
 use http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Map, Value, json};
 use tower::ServiceExt;
+
+use crate::config::{Env, JwtSettings};
+use crate::ids::UserId;
+use crate::jwt::TokenService;
+
+/// Fresh tables made from template.yaml in DynamoDB Local, and the environment a
+/// function under test reads: their names plus test JWT and CORS settings.
+pub struct TestEnvironment {
+    pub client: Client,
+    pub vars: BTreeMap<String, String>,
+}
+
+impl TestEnvironment {
+    /// Needs DynamoDB Local (`AWS_ENDPOINT_URL_DYNAMODB`); `local/test` provides it.
+    pub async fn new(label: &str) -> Self {
+        let template = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"));
+        let client = devtools::local_client().await.expect("DynamoDB Local (run the tests through local/test)");
+        let tables = devtools::create_tables(&client, template, &devtools::unique_prefix(label))
+            .await
+            .expect("tables created from template.yaml");
+        let mut vars = devtools::table_env(template, &tables).expect("table env vars");
+        for (name, value) in [
+            ("JWT_SECRET", "handler-test-secret-0123456789abcdef-not-for-production"),
+            ("JWT_ISSUER", "taskmoney-api"),
+            ("JWT_AUDIENCE", "taskmoney-clients"),
+            ("CORS_ALLOWED_ORIGINS", "http://localhost:3000"),
+        ] {
+            vars.insert(name.to_owned(), value.to_owned());
+        }
+        Self { client, vars }
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_owned(), value.to_owned());
+    }
+
+    pub fn env(&self) -> Env {
+        Env::from_vars(self.vars.clone())
+    }
+
+    /// The table a function sees under `variable`, e.g. `TASKS_TABLE`.
+    pub fn table(&self, variable: &str) -> &str {
+        self.vars.get(variable).map(String::as_str).unwrap_or_else(|| panic!("{variable} is not a table variable"))
+    }
+
+    /// Signs tokens exactly as the deployed auth function would for this environment.
+    pub fn tokens(&self) -> Arc<TokenService> {
+        let mut env = self.env();
+        let settings = JwtSettings::from_env(&mut env);
+        Arc::new(TokenService::new(&settings))
+    }
+
+    /// A new user and an access token for them.
+    pub fn user(&self) -> (UserId, String) {
+        let user = UserId::generate();
+        let pair = self.tokens().issue_pair(user, "test-login", crate::clock::now()).expect("signed tokens");
+        (user, pair.access)
+    }
+}
 
 /// A request to send through [`call`].
 #[derive(Debug, Clone, Default)]

@@ -2,8 +2,6 @@
 //! against DynamoDB Local with fresh tables made from template.yaml for every test.
 //! Run by `local/test`, which starts DynamoDB Local and exports its endpoint.
 
-use std::path::Path;
-
 use auth::{AppState, AuthConfig, router};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -12,7 +10,7 @@ use serde_json::{Value, json};
 use shared::config::Env;
 use shared::dynamo::key;
 use shared::password::PasswordHasher;
-use shared::test_support::{TestRequest, TestResponse, call};
+use shared::test_support::{TestEnvironment, TestRequest, TestResponse, call};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -28,28 +26,15 @@ impl TestApp {
     }
 
     async fn with_env(overrides: &[(&str, &str)]) -> Self {
-        let template = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"));
-        let client = devtools::local_client().await.expect("DynamoDB Local (run the tests through local/test)");
-        let tables = devtools::create_tables(&client, template, &devtools::unique_prefix("auth"))
-            .await
-            .expect("tables created from template.yaml");
-        let mut vars = devtools::table_env(template, &tables).expect("table env vars");
-        for (name, value) in [
-            ("JWT_SECRET", "handler-test-secret-0123456789abcdef-not-for-production"),
-            ("JWT_ISSUER", "taskmoney-api"),
-            ("JWT_AUDIENCE", "taskmoney-clients"),
-            ("LOGIN_MAX_FAILURES", "3"),
-            ("LOGIN_LOCKOUT_SECONDS", "600"),
-            ("CORS_ALLOWED_ORIGINS", "http://localhost:3000"),
-        ]
-        .into_iter()
-        .chain(overrides.iter().copied())
-        {
-            vars.insert(name.to_owned(), value.to_owned());
+        let mut environment = TestEnvironment::new("auth").await;
+        environment.set("LOGIN_MAX_FAILURES", "3");
+        environment.set("LOGIN_LOCKOUT_SECONDS", "600");
+        for (name, value) in overrides {
+            environment.set(name, value);
         }
-        let config = AuthConfig::from_env(Env::from_vars(vars)).expect("valid test configuration");
-        let router = router(AppState::new(&config, client.clone()), &config.cors);
-        Self { router, client, config }
+        let config = AuthConfig::from_env(environment.env()).expect("valid test configuration");
+        let router = router(AppState::new(&config, environment.client.clone()), &config.cors);
+        Self { router, client: environment.client, config }
     }
 
     async fn send(&self, request: TestRequest) -> TestResponse {

@@ -1,0 +1,358 @@
+//! Handler tests: the tasks router called in-process with API Gateway HTTP API events,
+//! against DynamoDB Local with fresh tables made from template.yaml for every test.
+
+use axum::Router;
+use serde_json::{Value, json};
+use shared::test_support::{TestEnvironment, TestRequest, TestResponse, call};
+use tasks::{AppState, TasksConfig, router};
+
+struct TestApp {
+    router: Router,
+    environment: TestEnvironment,
+}
+
+/// A user of the app under test.
+struct Caller<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl TestApp {
+    async fn new() -> Self {
+        let environment = TestEnvironment::new("tasks").await;
+        let config = TasksConfig::from_env(environment.env()).expect("valid test configuration");
+        let router = router(AppState::new(&config, environment.client.clone()), &config.cors);
+        Self { router, environment }
+    }
+
+    fn user(&self) -> Caller<'_> {
+        Caller { app: self, token: self.environment.user().1 }
+    }
+
+    async fn item_count(&self) -> i32 {
+        let table = self.environment.table("TASKS_TABLE");
+        self.environment.client.scan().table_name(table).send().await.unwrap().count
+    }
+}
+
+impl Caller<'_> {
+    async fn send(&self, request: TestRequest) -> TestResponse {
+        call(&self.app.router, request.bearer(&self.token)).await
+    }
+
+    async fn json(&self, method: &str, path: &str, body: Value) -> TestResponse {
+        self.send(TestRequest::new(method, path).json(&body)).await
+    }
+
+    async fn create(&self, body: Value) -> Value {
+        let response = self.json("POST", "/tasks", body).await;
+        assert_eq!(response.status, 201, "{}", response.body);
+        response.body
+    }
+
+    async fn get(&self, path: &str) -> TestResponse {
+        self.send(TestRequest::new("GET", path)).await
+    }
+
+    /// Follows every cursor from `path` and returns the ids seen, page sizes too.
+    async fn all_pages(&self, path: &str) -> (Vec<String>, Vec<usize>) {
+        let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut next = path.to_owned();
+        for _ in 0..100 {
+            let page = self.get(&next).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            let results = page.body["results"].as_array().unwrap();
+            sizes.push(results.len());
+            ids.extend(results.iter().map(|task| task["id"].as_str().unwrap().to_owned()));
+            match page.body["next_cursor"].as_str() {
+                Some(cursor) => next = format!("{path}{separator}cursor={cursor}"),
+                None => return (ids, sizes),
+            }
+        }
+        panic!("more than 100 pages");
+    }
+}
+
+fn id_of(task: &Value) -> String {
+    task["id"].as_str().unwrap().to_owned()
+}
+
+fn assert_error(response: &TestResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "body: {}", response.body);
+    assert_eq!(response.body["code"], code, "body: {}", response.body);
+}
+
+#[tokio::test]
+async fn create_applies_defaults_and_answers_location_and_etag() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    let response = alice.json("POST", "/tasks", json!({"title": "  Buy milk  "})).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    let task = &response.body;
+    assert_eq!(response.header("location"), Some(format!("/tasks/{}", id_of(task)).as_str()));
+    assert_eq!(response.header("etag"), Some("\"1\""));
+    assert_eq!(task["title"], "Buy milk");
+    assert_eq!(task["description"], "");
+    assert_eq!(task["status"], "pending");
+    assert_eq!(task["completed"], false);
+    assert_eq!(task["due_date"], Value::Null);
+    assert_eq!(task["priority"], "medium");
+    assert_eq!(task["version"], 1);
+    assert_eq!(task["created_at"], task["updated_at"]);
+    assert!(task.get("owner").is_none(), "the owner is never shown");
+
+    let read = alice.get(&format!("/tasks/{}", id_of(task))).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.header("etag"), Some("\"1\""));
+    assert_eq!(&read.body, task);
+}
+
+#[tokio::test]
+async fn put_replaces_everything_and_ignores_read_only_fields() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    let task = alice
+        .create(json!({"title": "Plan", "description": "d", "priority": "high", "due_date": "2026-12-24", "status": "in_progress"}))
+        .await;
+    let path = format!("/tasks/{}", id_of(&task));
+
+    let mut echoed = task.clone();
+    echoed["title"] = json!("Plan v2");
+    echoed["version"] = json!(99);
+    echoed["created_at"] = json!("1999-01-01T00:00:00.000Z");
+    let replaced = alice.json("PUT", &path, echoed).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(replaced.body["title"], "Plan v2");
+    assert_eq!(replaced.body["version"], 2);
+    assert_eq!(replaced.body["created_at"], task["created_at"]);
+    assert_eq!(replaced.header("etag"), Some("\"2\""));
+
+    let defaults = alice.json("PUT", &path, json!({"title": "Only a title"})).await;
+    assert_eq!(defaults.body["description"], "");
+    assert_eq!(defaults.body["priority"], "medium");
+    assert_eq!(defaults.body["status"], "pending");
+    assert_eq!(defaults.body["due_date"], Value::Null);
+    assert_eq!(defaults.body["version"], 3);
+
+    assert_error(&alice.json("PUT", &path, json!({"description": "no title"})).await, 400, "invalid");
+    assert_eq!(alice.get(&path).await.body["version"], 3, "a rejected PUT changes nothing");
+}
+
+#[tokio::test]
+async fn patch_changes_only_what_is_sent() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    let task = alice.create(json!({"title": "Write", "description": "keep me", "due_date": "2026-12-01"})).await;
+    let path = format!("/tasks/{}", id_of(&task));
+
+    let patched = alice.json("PATCH", &path, json!({"completed": true})).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.body["status"], "completed");
+    assert_eq!(patched.body["completed"], true);
+    assert_eq!(patched.body["description"], "keep me");
+    assert_eq!(patched.body["due_date"], "2026-12-01");
+
+    let reopened = alice.json("PATCH", &path, json!({"completed": false, "due_date": null})).await;
+    assert_eq!(reopened.body["status"], "pending");
+    assert_eq!(reopened.body["due_date"], Value::Null);
+    assert_eq!(reopened.body["version"], 3);
+
+    for empty in [json!({}), json!({"id": "x", "version": 7, "created_at": "now"})] {
+        assert_error(&alice.json("PATCH", &path, empty).await, 400, "invalid");
+    }
+    let disagreement = alice.json("PATCH", &path, json!({"status": "pending", "completed": true})).await;
+    assert_error(&disagreement, 400, "invalid");
+    assert!(disagreement.body["errors"]["completed"].is_array());
+    assert_eq!(alice.get(&path).await.body["version"], 3, "rejected PATCHes change nothing");
+}
+
+#[tokio::test]
+async fn if_match_guards_every_write() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    let task = alice.create(json!({"title": "Guarded"})).await;
+    let path = format!("/tasks/{}", id_of(&task));
+    let patch = |etag: &str| TestRequest::new("PATCH", &path).header("if-match", etag).json(&json!({"title": "New"}));
+
+    assert_error(&alice.send(patch("\"7\"")).await, 412, "precondition_failed");
+    assert_error(&alice.send(patch("garbage")).await, 412, "precondition_failed");
+    assert_eq!(alice.get(&path).await.body["title"], "Guarded", "a stale If-Match writes nothing");
+
+    let fresh = alice.send(patch("\"1\"")).await;
+    assert_eq!(fresh.status, 200);
+    assert_error(&alice.send(patch("\"1\"")).await, 412, "precondition_failed");
+    assert_eq!(alice.send(patch("*")).await.status, 200);
+
+    let stale_put = TestRequest::new("PUT", &path).header("if-match", "\"1\"").json(&json!({"title": "x"}));
+    assert_error(&alice.send(stale_put).await, 412, "precondition_failed");
+    let stale_delete = TestRequest::new("DELETE", &path).header("if-match", "\"1\"");
+    assert_error(&alice.send(stale_delete).await, 412, "precondition_failed");
+    assert_eq!(alice.get(&path).await.status, 200, "a stale DELETE deletes nothing");
+
+    let delete = TestRequest::new("DELETE", &path).header("if-match", "\"3\"");
+    assert_eq!(alice.send(delete).await.status, 204);
+    assert_error(&alice.get(&path).await, 404, "not_found");
+    let unknown = TestRequest::new("PATCH", &path).header("if-match", "\"3\"").json(&json!({"title": "x"}));
+    assert_error(&alice.send(unknown).await, 404, "not_found");
+    assert_error(&alice.send(TestRequest::new("DELETE", &path)).await, 404, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_patches_with_one_etag_have_one_winner() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    for round in 0..5 {
+        let task = alice.create(json!({"title": format!("race {round}")})).await;
+        let path = format!("/tasks/{}", id_of(&task));
+        let mut racers = tokio::task::JoinSet::new();
+        for contender in 0..2 {
+            let router = app.router.clone();
+            let request = TestRequest::new("PATCH", &path)
+                .bearer(&alice.token)
+                .header("if-match", "\"1\"")
+                .json(&json!({"title": format!("winner {contender}")}));
+            racers.spawn(async move { call(&router, request).await.status.as_u16() });
+        }
+        let mut statuses = racers.join_all().await;
+        statuses.sort();
+        assert_eq!(statuses, [200, 412], "round {round}");
+        assert_eq!(alice.get(&path).await.body["version"], 2);
+    }
+}
+
+#[tokio::test]
+async fn pages_cover_every_task_once_newest_first() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    let mut created = Vec::new();
+    for n in 0..45 {
+        created.push(id_of(&alice.create(json!({"title": format!("task {n}")})).await));
+    }
+    let (ids, sizes) = alice.all_pages("/tasks?limit=10").await;
+    assert_eq!(sizes, [10, 10, 10, 10, 5]);
+    created.reverse();
+    assert_eq!(ids, created, "each exactly once, newest first");
+
+    let (ids, sizes) = alice.all_pages("/tasks").await;
+    assert_eq!((ids.len(), sizes[0]), (45, 20), "default limit 20");
+    let exact = alice.all_pages("/tasks?limit=15").await.1;
+    assert_eq!(exact, [15, 15, 15], "no empty trailing page");
+}
+
+#[tokio::test]
+async fn filters_narrow_the_list() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    let early = id_of(&alice.create(json!({"title": "early", "due_date": "2026-01-10", "priority": "high"})).await);
+    let late = id_of(&alice.create(json!({"title": "late", "due_date": "2026-03-10", "status": "in_progress"})).await);
+    let done = id_of(&alice.create(json!({"title": "done", "completed": true, "priority": "low"})).await);
+    let undated = id_of(&alice.create(json!({"title": "undated"})).await);
+
+    let cases: [(&str, Vec<&String>); 8] = [
+        ("status=in_progress", vec![&late]),
+        ("status=completed", vec![&done]),
+        ("completed=true", vec![&done]),
+        ("completed=false", vec![&undated, &late, &early]),
+        ("priority=high", vec![&early]),
+        ("due_before=2026-03-10", vec![&early]),
+        ("due_after=2026-01-10", vec![&late]),
+        ("due_after=2025-12-31&due_before=2026-12-31&priority=medium", vec![&late]),
+    ];
+    for (query, expected) in cases {
+        let (ids, _) = alice.all_pages(&format!("/tasks?{query}&limit=2")).await;
+        let expected: Vec<String> = expected.into_iter().cloned().collect();
+        assert_eq!(ids, expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_named() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=abc", "limit"),
+        ("status=done", "status"),
+        ("completed=yes", "completed"),
+        ("priority=urgent", "priority"),
+        ("due_before=2026-02-30", "due_before"),
+        ("due_after=tomorrow", "due_after"),
+        ("cursor=not-a-cursor", "cursor"),
+        ("cursor=", "cursor"),
+        ("colour=red", "colour"),
+        ("limit=5&limit=6", "limit"),
+    ] {
+        let response = alice.get(&format!("/tasks?{query}")).await;
+        assert_error(&response, 400, "invalid");
+        assert!(response.body["errors"][field].is_array(), "{query}: {}", response.body);
+    }
+}
+
+#[tokio::test]
+async fn nobody_reaches_another_users_tasks() {
+    let app = TestApp::new().await;
+    let (alice, mallory) = (app.user(), app.user());
+    for n in 0..3 {
+        alice.create(json!({"title": format!("private {n}")})).await;
+    }
+    let first_page = alice.get("/tasks?limit=1").await;
+    let cursor = first_page.body["next_cursor"].as_str().unwrap().to_owned();
+    let path = format!("/tasks/{}", first_page.body["results"][0]["id"].as_str().unwrap());
+
+    assert_error(&mallory.get(&path).await, 404, "not_found");
+    assert_error(&mallory.json("PUT", &path, json!({"title": "mine"})).await, 404, "not_found");
+    assert_error(&mallory.json("PATCH", &path, json!({"title": "mine"})).await, 404, "not_found");
+    assert_error(&mallory.send(TestRequest::new("DELETE", &path)).await, 404, "not_found");
+    let listed = mallory.get("/tasks").await;
+    assert_eq!(listed.body["results"], json!([]));
+    let stolen = mallory.get(&format!("/tasks?cursor={cursor}")).await;
+    assert_error(&stolen, 400, "invalid");
+    assert!(stolen.body["errors"]["cursor"].is_array());
+
+    assert_eq!(alice.get(&path).await.body["version"], 1, "untouched");
+    assert_eq!(app.item_count().await, 3);
+}
+
+#[tokio::test]
+async fn malformed_ids_wrong_methods_and_missing_tokens() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    for path in ["/tasks/not-an-id", "/tasks/01ARZ3NDEKTSV4RRFFQ69G5FA", "/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV"] {
+        assert_error(&alice.get(path).await, 404, "not_found");
+    }
+    let wrong = alice.send(TestRequest::new("POST", "/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV")).await;
+    assert_error(&wrong, 405, "method_not_allowed");
+    assert!(wrong.header("allow").is_some_and(|allow| allow.contains("PATCH")));
+    assert_error(&alice.send(TestRequest::new("DELETE", "/tasks")).await, 405, "method_not_allowed");
+    assert_error(&call(&app.router, TestRequest::new("GET", "/tasks")).await, 401, "not_authenticated");
+    let forged = call(&app.router, TestRequest::new("GET", "/tasks").bearer("a.b.c")).await;
+    assert_error(&forged, 401, "token_not_valid");
+}
+
+#[tokio::test]
+async fn invalid_bodies_change_nothing() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    for (body, field) in [
+        (json!({}), "title"),
+        (json!({"title": null}), "title"),
+        (json!({"title": 5}), "title"),
+        (json!({"title": "x".repeat(201)}), "title"),
+        (json!({"title": "t", "description": "x".repeat(5001)}), "description"),
+        (json!({"title": "t", "description": null}), "description"),
+        (json!({"title": "t", "status": "done"}), "status"),
+        (json!({"title": "t", "priority": "urgent"}), "priority"),
+        (json!({"title": "t", "due_date": "2026-02-30"}), "due_date"),
+        (json!({"title": "t", "due_date": 20260101}), "due_date"),
+        (json!({"title": "t", "completed": "yes"}), "completed"),
+        (json!({"title": "t", "owner": "someone"}), "owner"),
+    ] {
+        let response = alice.json("POST", "/tasks", body.clone()).await;
+        assert_error(&response, 400, "invalid");
+        assert!(response.body["errors"][field].is_array(), "{body}: {}", response.body);
+    }
+    assert_error(&alice.send(TestRequest::new("POST", "/tasks").raw_body("{}")).await, 415, "unsupported_media_type");
+    assert_eq!(app.item_count().await, 0);
+}
