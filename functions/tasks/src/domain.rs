@@ -116,25 +116,13 @@ pub struct TaskInput {
 }
 
 /// The fields a client controls, validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TaskFields {
     pub title: String,
     pub description: String,
     pub status: Status,
     pub due_date: Option<String>,
     pub priority: Priority,
-}
-
-impl Default for TaskFields {
-    fn default() -> Self {
-        Self {
-            title: String::new(),
-            description: String::new(),
-            status: Status::default(),
-            due_date: None,
-            priority: Priority::default(),
-        }
-    }
 }
 
 impl TaskFields {

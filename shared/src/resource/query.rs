@@ -25,10 +25,15 @@ impl QueryParams {
         for (name, value) in pairs {
             if !allowed.contains(&name.as_str()) {
                 params.errors.add(name, "Unknown query parameter.");
-            } else if params.values.contains_key(&name) {
-                params.errors.add(name, "Give this parameter at most once.");
-            } else {
-                params.values.insert(name, value);
+                continue;
+            }
+            match params.values.entry(name) {
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                std::collections::btree_map::Entry::Occupied(slot) => {
+                    params.errors.add(slot.key().clone(), "Give this parameter at most once.");
+                }
             }
         }
         Ok(params)
