@@ -123,7 +123,32 @@ def measure(binary, event):
     return (run.first_poll - run.started) * 1000, (run.answered - run.started) * 1000, run.status
 
 
+def make_tasks_event(path):
+    """GET /tasks with an access token signed like the auth function would, with local/dev.env."""
+    import base64, hashlib, hmac, uuid
+    secret = os.environ["JWT_SECRET"].encode()
+    b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    now = int(time.time())
+    # A ULID-shaped subject: 26 Crockford base32 characters.
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    value = (int(time.time() * 1000) << 80) | uuid.uuid4().int >> 48
+    sub = "".join(alphabet[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+    claims = {"sub": sub, "jti": sub, "iat": now, "nbf": now, "exp": now + 3600,
+              "iss": os.environ["JWT_ISSUER"], "aud": os.environ["JWT_AUDIENCE"], "token_type": "access"}
+    signing_input = f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{b64(json.dumps(claims).encode())}"
+    signature = b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
+    with open(os.path.join(os.path.dirname(__file__), "..", "events", "auth-me-no-token.json")) as f:
+        event = json.load(f)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/tasks"
+    event["headers"] = {"authorization": f"Bearer {signing_input}.{signature}"}
+    with open(path, "w") as f:
+        json.dump(event, f)
+
+
 def main():
+    if sys.argv[1] == "--make-tasks-event":
+        make_tasks_event(sys.argv[2])
+        return
     binary, runs, events = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     print("| first event | status | init: exec → first poll (median / min / max ms) | first answer: exec → response (median / min / max ms) |")
     print("|---|---|---|---|")
