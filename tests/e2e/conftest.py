@@ -306,3 +306,128 @@ def sign_hs256(claims: dict, secret: str, header: dict | None = None) -> str:
     signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
     signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64url(signature)}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tasks (added for test_tasks.py and test_tasks_errors.py)
+
+TASK_KEYS = {
+    "id", "title", "description", "status", "completed", "due_date", "priority", "created_at", "updated_at", "version",
+}
+TASK_READ_ONLY = ("id", "created_at", "updated_at", "version")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def assert_task(body: Any, **expected: Any) -> dict:
+    """`body` is a task in the contract's shape (and has the `expected` values); returns it."""
+    assert isinstance(body, dict), body
+    assert set(body) == TASK_KEYS, f"task keys differ: {sorted(set(body) ^ TASK_KEYS)} in {body}"
+    assert isinstance(body["id"], str) and ULID.match(body["id"]), body
+    assert isinstance(body["title"], str) and body["title"] == body["title"].strip() and body["title"], body
+    assert isinstance(body["description"], str), body
+    assert body["status"] in ("pending", "in_progress", "completed"), body
+    assert body["completed"] is (body["status"] == "completed"), f"completed disagrees with status: {body}"
+    assert body["due_date"] is None or (isinstance(body["due_date"], str) and DATE.match(body["due_date"])), body
+    assert body["priority"] in ("low", "medium", "high"), body
+    assert TIMESTAMP_MS_Z.match(body["created_at"]) and TIMESTAMP_MS_Z.match(body["updated_at"]), body
+    assert parse_timestamp(body["created_at"]) <= parse_timestamp(body["updated_at"]), body
+    assert type(body["version"]) is int and body["version"] >= 1, body
+    for key, value in expected.items():
+        assert body[key] == value, f"{key}: expected {value!r}, got {body[key]!r} in {body}"
+    return body
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+class Tasks:
+    """The /tasks endpoints as one user (its access token); each call returns the raw response."""
+
+    def __init__(self, client: httpx.Client, access: str, user: User | None = None) -> None:
+        self.client = client
+        self.access = access
+        self.user = user
+
+    def _headers(self, if_match: str | None = None) -> dict[str, str]:
+        headers = bearer(self.access)
+        if if_match is not None:
+            headers["If-Match"] = if_match
+        return headers
+
+    def create(self, body: Any) -> httpx.Response:
+        return self.client.post("/tasks", json=body, headers=self._headers())
+
+    def get(self, task_id: str) -> httpx.Response:
+        return self.client.get(f"/tasks/{task_id}", headers=self._headers())
+
+    def put(self, task_id: str, body: Any, if_match: str | None = None) -> httpx.Response:
+        return self.client.put(f"/tasks/{task_id}", json=body, headers=self._headers(if_match))
+
+    def patch(self, task_id: str, body: Any, if_match: str | None = None) -> httpx.Response:
+        return self.client.patch(f"/tasks/{task_id}", json=body, headers=self._headers(if_match))
+
+    def delete(self, task_id: str, if_match: str | None = None) -> httpx.Response:
+        return self.client.delete(f"/tasks/{task_id}", headers=self._headers(if_match))
+
+    def list(self, params: Any = None) -> httpx.Response:
+        return self.client.get("/tasks", params=params, headers=self._headers())
+
+    # -- helpers that expect success --------------------------------------------------------------
+
+    def new(self, **body: Any) -> dict:
+        """Creates a task (title defaults to a unique one) and returns it, checking the 201."""
+        body.setdefault("title", f"task {uuid.uuid4().hex[:8]}")
+        response = self.create(body)
+        assert response.status_code == 201, f"create failed: {response.status_code} {response.text}"
+        task = assert_task(response.json(), version=1)
+        assert response.headers.get("location") == f"/tasks/{task['id']}", response.headers
+        assert response.headers.get("etag") == etag(1), response.headers
+        return task
+
+    def read(self, task_id: str) -> dict:
+        response = self.get(task_id)
+        assert response.status_code == 200, f"GET /tasks/{task_id}: {response.status_code} {response.text}"
+        task = assert_task(response.json(), id=task_id)
+        assert response.headers.get("etag") == etag(task["version"]), response.headers
+        return task
+
+    def page(self, params: Any = None) -> dict:
+        response = self.list(params)
+        assert response.status_code == 200, f"GET /tasks {params}: {response.status_code} {response.text}"
+        body = response.json()
+        assert isinstance(body, dict) and set(body) == {"results", "next_cursor"}, body
+        assert isinstance(body["results"], list), body
+        assert body["next_cursor"] is None or (isinstance(body["next_cursor"], str) and body["next_cursor"]), body
+        for task in body["results"]:
+            assert_task(task)
+        return body
+
+    def everything(self, params: dict | None = None, *, max_pages: int = 100) -> list[dict]:
+        """Every task the list shows (following next_cursor, at most max_pages pages)."""
+        params = dict(params or {})
+        tasks: list[dict] = []
+        for _ in range(max_pages):
+            body = self.page(params)
+            tasks.extend(body["results"])
+            if body["next_cursor"] is None:
+                return tasks
+            params["cursor"] = body["next_cursor"]
+        pytest.fail(f"GET /tasks {params} still had a next_cursor after {max_pages} pages")
+
+
+def tasks_of(api: Api, user: User) -> Tasks:
+    """Logs `user` in and returns their /tasks helper (sharing api's client)."""
+    return Tasks(api.client, api.tokens(user)["access"], user)
+
+
+@pytest.fixture
+def tasks(api: Api, user: User) -> Tasks:
+    """/tasks as a freshly registered, logged-in user."""
+    return tasks_of(api, user)
+
+
+@pytest.fixture
+def other_tasks(api: Api) -> Tasks:
+    """/tasks as a second fresh user."""
+    return tasks_of(api, api.new_user(prefix="other"))
