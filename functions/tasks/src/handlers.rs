@@ -1,12 +1,12 @@
 //! HTTP handlers of /tasks: extract, call the domain, map the result.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use http::StatusCode;
 use shared::http::response::{created, with_etag};
-use shared::http::{AuthUser, JsonBody};
-use shared::ids::{new_id, parse_item_id};
+use shared::http::{AuthUser, ItemId, JsonBody};
+use shared::ids::new_id;
 use shared::resource::{IfMatch, Page, QueryParams, Version};
 use shared::{ApiError, clock};
 
@@ -60,12 +60,7 @@ pub async fn create(
     Ok(created(&format!("/tasks/{}", task.id), task.version, TaskView::from(task)))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    caller: AuthUser,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = parse_item_id(&id)?;
+pub async fn get(State(state): State<AppState>, caller: AuthUser, ItemId(id): ItemId) -> Result<Response, ApiError> {
     let task = state.tasks.get(&caller.user_id, &id).await?.ok_or(ApiError::NotFound)?;
     Ok(with_etag(task.version, TaskView::from(task)))
 }
@@ -74,11 +69,10 @@ pub async fn get(
 pub async fn replace(
     State(state): State<AppState>,
     caller: AuthUser,
-    Path(id): Path<String>,
+    ItemId(id): ItemId,
     if_match: IfMatch,
     JsonBody(input): JsonBody<TaskInput>,
 ) -> Result<Response, ApiError> {
-    let id = parse_item_id(&id)?;
     let fields = TaskFields::full(input).map_err(ApiError::Invalid)?;
     let task =
         state.tasks.update(&caller.user_id, &id, &if_match, |current| Ok(successor(current, fields.clone()))).await?;
@@ -89,11 +83,10 @@ pub async fn replace(
 pub async fn patch(
     State(state): State<AppState>,
     caller: AuthUser,
-    Path(id): Path<String>,
+    ItemId(id): ItemId,
     if_match: IfMatch,
     JsonBody(input): JsonBody<TaskInput>,
 ) -> Result<Response, ApiError> {
-    let id = parse_item_id(&id)?;
     let task = state
         .tasks
         .update(&caller.user_id, &id, &if_match, |current| {
@@ -107,10 +100,9 @@ pub async fn patch(
 pub async fn delete(
     State(state): State<AppState>,
     caller: AuthUser,
-    Path(id): Path<String>,
+    ItemId(id): ItemId,
     if_match: IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_item_id(&id)?;
     state.tasks.delete(&caller.user_id, &id, &if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
