@@ -62,6 +62,7 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// Parses and checks a body; public so every rule is unit-testable without HTTP.
+/// Unknown fields and every wrongly typed field are reported together.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|err| ApiError::ParseError(format!("Malformed JSON: {}.", clean_message(&err.to_string()))))?;
@@ -71,24 +72,39 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     for field in READ_ONLY_FIELDS {
         object.remove(*field);
     }
-    reject_unknown_fields::<T>(&object)?;
-    serde_path_to_error::deserialize(Value::Object(object)).map_err(|err| {
-        let field = err.path().to_string();
+    let mut errors = unknown_fields::<T>(&object);
+    // serde stops at the first bad field: drop it and try again to find the others. Each
+    // round removes a key, so this ends after at most as many rounds as there are keys.
+    loop {
+        let err = match serde_path_to_error::deserialize::<_, T>(Value::Object(object.clone())) {
+            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            Ok(_) => return Err(ApiError::Invalid(errors)),
+            Err(err) => err,
+        };
         let message = clean_message(&err.inner().to_string());
-        match missing_field_name(&message) {
-            Some(missing) => ApiError::invalid(missing, "This field is required."),
-            None => ApiError::invalid(field, format!("{message}.")),
+        if let Some(missing) = missing_field_name(&message) {
+            errors.add(missing, "This field is required.");
+            return Err(ApiError::Invalid(errors));
         }
-    })
+        let field = match err.path().iter().next() {
+            Some(serde_path_to_error::Segment::Map { key }) => key.clone(),
+            _ => err.path().to_string(),
+        };
+        errors.add(field.clone(), humanize(&message));
+        if object.remove(&field).is_none() {
+            return Err(ApiError::Invalid(errors));
+        }
+    }
 }
 
-fn reject_unknown_fields<T: DeserializeOwned>(object: &Map<String, Value>) -> Result<(), ApiError> {
-    let Some(known) = struct_fields::<T>() else { return Ok(()) };
+fn unknown_fields<T: DeserializeOwned>(object: &Map<String, Value>) -> FieldErrors {
     let mut errors = FieldErrors::new();
-    for key in object.keys().filter(|key| !known.contains(&key.as_str())) {
-        errors.add(key.clone(), "Unknown field.");
+    if let Some(known) = struct_fields::<T>() {
+        for key in object.keys().filter(|key| !known.contains(&key.as_str())) {
+            errors.add(key.clone(), "Unknown field.");
+        }
     }
-    errors.into_result()
+    errors
 }
 
 /// serde's messages, with the position suffix removed and an upper-case start.
@@ -96,6 +112,25 @@ fn clean_message(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
     let mut chars = message.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// serde's "invalid type: integer `5`, expected a string" as "Expected a string, got integer `5`.",
+/// and "unknown variant `x`, expected one of `a`, `b`" as "Enter one of: a, b.".
+fn humanize(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("Unknown variant ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        let choices = expected.trim_start_matches("one of ").replace(" or ", ", ").replace('`', "");
+        return format!("Enter one of: {choices}.");
+    }
+    for prefix in ["Invalid type: ", "Invalid value: ", "Invalid length "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((got, expected)) = rest.rsplit_once(", expected ")
+        {
+            return format!("Expected {expected}, got {got}.");
+        }
+    }
+    format!("{message}.")
 }
 
 fn missing_field_name(message: &str) -> Option<&str> {
@@ -262,8 +297,37 @@ mod tests {
     fn wrong_types_name_the_field() {
         let (code, errors) = errors_of(parse::<Login>(br#"{"username":5}"#));
         assert_eq!(code, "invalid");
-        let message = &errors.get("username").unwrap()[0];
-        assert!(message.starts_with("Invalid type: integer `5`, expected a string"), "{message}");
+        assert_eq!(errors.get("username").unwrap()[0], "Expected a string, got integer `5`.");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let (_, errors) = errors_of(parse::<Login>(br#"{"username":[],"password":{},"remember":"yes","x":1}"#));
+        assert_eq!(errors.get("username").unwrap()[0], "Expected a string, got sequence.");
+        assert_eq!(errors.get("password").unwrap()[0], "Expected a string, got map.");
+        assert_eq!(errors.get("remember").unwrap()[0], "Expected a boolean, got string \"yes\".");
+        assert_eq!(errors.get("x").unwrap()[0], "Unknown field.");
+    }
+
+    #[test]
+    fn enum_values_are_listed() {
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Colour {
+            Red,
+            Blue,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Paint {
+            #[serde(default)]
+            colour: Field<Colour>,
+        }
+        let errors = match parse::<Paint>(br#"{"colour":"green"}"#).unwrap_err() {
+            ApiError::Invalid(errors) => errors,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(errors.get("colour").unwrap()[0], "Enter one of: red, blue.");
     }
 
     #[test]
