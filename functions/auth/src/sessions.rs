@@ -57,8 +57,10 @@ impl Sessions {
     pub async fn inspect(&self, token: &str) -> Result<Claims, ApiError> {
         let claims = self.tokens.verify_any(token)?;
         if claims.token_type == TokenType::Refresh {
-            self.ensure_active(&claims).await?;
-            if self.revocations.is_token_revoked(&claims.jti, clock::epoch_seconds(clock::now())).await? {
+            let now = clock::epoch_seconds(clock::now());
+            let ((), revoked) =
+                tokio::try_join!(self.ensure_active(&claims), self.revocations.is_token_revoked(&claims.jti, now))?;
+            if revoked {
                 return Err(ApiError::TokenNotValid);
             }
         }
