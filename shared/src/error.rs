@@ -80,12 +80,6 @@ impl ApiError {
         Self::Invalid(FieldErrors::single(field, message))
     }
 
-    /// A 409 `conflict` naming one field.
-    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let message = message.into();
-        Self::Conflict { detail: message.clone(), errors: FieldErrors::single(field, message) }
-    }
-
     /// An unexpected failure; the cause is logged, never returned.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())

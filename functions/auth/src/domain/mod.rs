@@ -6,6 +6,6 @@ pub mod throttle;
 pub mod user;
 
 pub use credentials::LoginName;
-pub use registration::{Email, Registration, Username};
+pub use registration::{Email, Registration, Username, canonical_username};
 pub use throttle::{FailureWindow, ThrottlePolicy};
 pub use user::{User, UserView};

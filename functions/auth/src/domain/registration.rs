@@ -30,8 +30,13 @@ impl Username {
 
     /// The form uniqueness and login compare.
     pub fn canonical(&self) -> String {
-        self.0.to_ascii_lowercase()
+        canonical_username(&self.0)
     }
+}
+
+/// Usernames are unique ignoring ASCII case; this is the form they are compared in.
+pub fn canonical_username(username: &str) -> String {
+    username.to_ascii_lowercase()
 }
 
 /// A syntactically valid email address, stored lower-case.

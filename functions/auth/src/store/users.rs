@@ -15,7 +15,7 @@ use shared::ApiError;
 use shared::dynamo::{self, Item, from_item, key, to_item};
 use shared::ids::UserId;
 
-use crate::domain::{LoginName, User};
+use crate::domain::{LoginName, User, canonical_username};
 
 /// How often a registration is retried when DynamoDB reports a concurrent
 /// transaction on the same guard item (`TransactionConflict`).
@@ -81,13 +81,9 @@ impl UserStore {
         Self { client, table: table.into() }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// Writes the user and its guard items atomically.
     pub async fn create(&self, user: &User) -> Result<(), CreateUserError> {
-        let canonical = user.username.to_ascii_lowercase();
+        let canonical = canonical_username(&user.username);
         let mut items = vec![
             to_item(&UserItem {
                 pk: user_key(&user.id),
