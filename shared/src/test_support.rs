@@ -167,6 +167,17 @@ impl TestResponse {
     }
 }
 
+/// Asserts an error response in the contract's shape: status, `code`, a non-empty
+/// `detail`, and `WWW-Authenticate: Bearer...` on every 401.
+pub fn assert_error(response: &TestResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "body: {}", response.body);
+    assert_eq!(response.body["code"], code, "body: {}", response.body);
+    assert!(response.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "body: {}", response.body);
+    if status == 401 {
+        assert!(response.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+    }
+}
+
 /// Sends `request` to `router` as API Gateway would deliver it to the function.
 pub async fn call(router: &Router, request: TestRequest) -> TestResponse {
     let event = request.event().to_string();

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use shared::config::Env;
 use shared::dynamo::key;
 use shared::password::PasswordHasher;
-use shared::test_support::{TestEnvironment, TestRequest, TestResponse, call};
+use shared::test_support::{TestEnvironment, TestRequest, TestResponse, assert_error, call};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -78,15 +78,6 @@ impl TestApp {
 
 fn str_of(value: &Value) -> String {
     value.as_str().unwrap_or_else(|| panic!("expected a string, got {value}")).to_owned()
-}
-
-fn assert_error(response: &TestResponse, status: u16, code: &str) {
-    assert_eq!(response.status, status, "body: {}", response.body);
-    assert_eq!(response.body["code"], code, "body: {}", response.body);
-    assert!(response.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "body: {}", response.body);
-    if status == 401 {
-        assert!(response.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
-    }
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use serde_json::{Value, json};
-use shared::test_support::{TestEnvironment, TestRequest, TestResponse, call};
+use shared::test_support::{TestEnvironment, TestRequest, TestResponse, assert_error, call};
 use tasks::{AppState, TasksConfig, router};
 
 struct TestApp {
@@ -76,11 +76,6 @@ impl Caller<'_> {
 
 fn id_of(task: &Value) -> String {
     task["id"].as_str().unwrap().to_owned()
-}
-
-fn assert_error(response: &TestResponse, status: u16, code: &str) {
-    assert_eq!(response.status, status, "body: {}", response.body);
-    assert_eq!(response.body["code"], code, "body: {}", response.body);
 }
 
 #[tokio::test]
