@@ -8,7 +8,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -112,6 +113,62 @@ pub async fn put_item_if(
         Err(err) if is_conditional_check_failure(&err) => Ok(false),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Deletes the item at `key` if `condition` holds; `Ok(false)` when it did not.
+pub async fn delete_item_if(
+    client: &Client,
+    table: &str,
+    key: Item,
+    condition: &str,
+    values: impl IntoIterator<Item = (&str, AttributeValue)>,
+) -> Result<bool, ApiError> {
+    let mut request = client.delete_item().table_name(table).set_key(Some(key)).condition_expression(condition);
+    for (name, value) in values {
+        request = request.expression_attribute_values(name, value);
+    }
+    match request.send().await {
+        Ok(_) => Ok(true),
+        Err(err) if is_conditional_check_failure(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// How often a transaction is retried while DynamoDB reports another transaction on the
+/// same items in flight (`TransactionConflict`); that one's outcome decides ours.
+const TRANSACTION_CONFLICT_RETRIES: u32 = 4;
+
+/// What became of a transaction whose writes carry conditions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transaction {
+    Committed,
+    /// Nothing was written: the conditions of these items (indexes into the request) failed.
+    ConditionsFailed(Vec<usize>),
+}
+
+/// Runs `TransactWriteItems`, retrying with backoff while it conflicts with another
+/// transaction in flight. A transaction still conflicting after that is 503: the client may retry.
+pub async fn transact_write(client: &Client, items: Vec<TransactWriteItem>) -> Result<Transaction, ApiError> {
+    for attempt in 0..=TRANSACTION_CONFLICT_RETRIES {
+        let err = match client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+            Ok(_) => return Ok(Transaction::Committed),
+            Err(err) => err,
+        };
+        let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() else {
+            return Err(err.into());
+        };
+        let codes: Vec<Option<&str>> = cancelled.cancellation_reasons().iter().map(|reason| reason.code()).collect();
+        let failed: Vec<usize> = (0..codes.len()).filter(|&i| codes[i] == Some("ConditionalCheckFailed")).collect();
+        if !failed.is_empty() {
+            return Ok(Transaction::ConditionsFailed(failed));
+        }
+        if !codes.contains(&Some("TransactionConflict")) {
+            return Err(ApiError::internal(format!("transaction cancelled: {codes:?}")));
+        }
+        tracing::info!(attempt, "transaction conflicted with another in flight; retrying");
+        tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+    }
+    Err(ApiError::ServiceUnavailable)
 }
 
 pub fn to_item<T: Serialize>(value: &T) -> Result<Item, ApiError> {

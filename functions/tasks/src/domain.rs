@@ -2,12 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 use shared::FieldErrors;
+use shared::calendar::CalendarDate;
 use shared::http::Field;
 use shared::ids::UserId;
-use shared::resource::Version;
-use time::Date;
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
+use shared::resource::{Resource, Stamp, Version};
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 5000;
@@ -59,7 +57,7 @@ pub struct Task {
     pub description: String,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
+    pub due_date: Option<CalendarDate>,
     pub priority: Priority,
     pub created_at: String,
     pub updated_at: String,
@@ -74,7 +72,7 @@ pub struct TaskView {
     pub description: String,
     pub status: Status,
     pub completed: bool,
-    pub due_date: Option<String>,
+    pub due_date: Option<CalendarDate>,
     pub priority: Priority,
     pub created_at: String,
     pub updated_at: String,
@@ -110,7 +108,7 @@ pub struct TaskInput {
     #[serde(default)]
     pub completed: Field<bool>,
     #[serde(default)]
-    pub due_date: Field<String>,
+    pub due_date: Field<CalendarDate>,
     #[serde(default)]
     pub priority: Field<Priority>,
 }
@@ -121,7 +119,7 @@ pub struct TaskFields {
     pub title: String,
     pub description: String,
     pub status: Status,
-    pub due_date: Option<String>,
+    pub due_date: Option<CalendarDate>,
     pub priority: Priority,
 }
 
@@ -131,7 +129,7 @@ impl TaskFields {
             title: task.title.clone(),
             description: task.description.clone(),
             status: task.status,
-            due_date: task.due_date.clone(),
+            due_date: task.due_date,
             priority: task.priority,
         }
     }
@@ -188,13 +186,7 @@ impl TaskFields {
         let due_date = match input.due_date {
             Field::Absent => base.due_date,
             Field::Null => None,
-            Field::Present(raw) => match parse_date(&raw) {
-                Ok(date) => Some(format_date(date)),
-                Err(message) => {
-                    errors.add("due_date", message);
-                    None
-                }
-            },
+            Field::Present(date) => Some(date),
         };
         let priority = input.priority.optional("priority", errors);
         Self {
@@ -203,6 +195,52 @@ impl TaskFields {
             status,
             due_date,
             priority: priority.unwrap_or(base.priority),
+        }
+    }
+}
+
+impl Resource for Task {
+    type Input = TaskInput;
+    type Fields = TaskFields;
+    type View = TaskView;
+
+    const COLLECTION: &'static str = "/tasks";
+
+    fn full(input: TaskInput) -> Result<TaskFields, FieldErrors> {
+        TaskFields::full(input)
+    }
+
+    fn patch(&self, input: TaskInput) -> Result<TaskFields, FieldErrors> {
+        TaskFields::patch(TaskFields::of(self), input)
+    }
+
+    fn create(owner: UserId, id: String, fields: TaskFields, created: Stamp) -> Self {
+        Self {
+            owner,
+            id,
+            title: fields.title,
+            description: fields.description,
+            status: fields.status,
+            due_date: fields.due_date,
+            priority: fields.priority,
+            created_at: created.at.clone(),
+            updated_at: created.at,
+            version: created.version,
+        }
+    }
+
+    fn successor(&self, fields: TaskFields, updated: Stamp) -> Self {
+        Self {
+            title: fields.title,
+            description: fields.description,
+            status: fields.status,
+            due_date: fields.due_date,
+            priority: fields.priority,
+            updated_at: updated.at,
+            version: updated.version,
+            owner: self.owner,
+            id: self.id.clone(),
+            created_at: self.created_at.clone(),
         }
     }
 }
@@ -232,29 +270,14 @@ fn parse_title(raw: &str, errors: &mut FieldErrors) -> Option<String> {
     }
 }
 
-const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
-
-/// A calendar date written `YYYY-MM-DD` that exists (no 2026-02-30).
-pub fn parse_date(raw: &str) -> Result<Date, &'static str> {
-    const MESSAGE: &str = "Enter a valid date in the form YYYY-MM-DD.";
-    if raw.len() != 10 {
-        return Err(MESSAGE);
-    }
-    Date::parse(raw, DATE).map_err(|_| MESSAGE)
-}
-
-pub fn format_date(date: Date) -> String {
-    date.format(DATE).unwrap_or_default()
-}
-
 /// The list filters of GET /tasks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskFilter {
     pub status: Option<Status>,
     pub completed: Option<bool>,
     pub priority: Option<Priority>,
-    pub due_before: Option<String>,
-    pub due_after: Option<String>,
+    pub due_before: Option<CalendarDate>,
+    pub due_after: Option<CalendarDate>,
 }
 
 pub fn parse_status(raw: &str) -> Result<Status, &'static str> {
@@ -344,7 +367,7 @@ mod tests {
             title: "Old".into(),
             description: "keep".into(),
             status: Status::InProgress,
-            due_date: Some("2026-12-01".into()),
+            due_date: Some("2026-12-01".parse().unwrap()),
             priority: Priority::High,
         };
         let patched = TaskFields::patch(current.clone(), input(json!({"title": " New "}))).unwrap();
@@ -360,11 +383,16 @@ mod tests {
     }
 
     #[test]
-    fn dates_must_exist() {
-        assert_eq!(format_date(parse_date("2028-02-29").unwrap()), "2028-02-29");
-        for bad in ["2026-02-30", "2026-13-01", "2026-1-01", "26-01-01", "2026/01/01", "2026-01-01T00:00:00Z", ""] {
-            assert!(parse_date(bad).is_err(), "{bad}");
+    fn due_dates_must_exist() {
+        let body = json!({"title": "t", "due_date": "2026-02-30"}).to_string();
+        match shared::http::body::parse::<TaskInput>(body.as_bytes()) {
+            Err(shared::ApiError::Invalid(errors)) => {
+                assert_eq!(errors.get("due_date").unwrap(), ["Enter a valid date in the form YYYY-MM-DD."]);
+            }
+            other => panic!("expected 400 invalid, got {other:?}"),
         }
+        let fields = TaskFields::full(input(json!({"title": "t", "due_date": "2028-02-29"}))).unwrap();
+        assert_eq!(fields.due_date.unwrap().to_string(), "2028-02-29");
     }
 
     #[test]

@@ -5,24 +5,31 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use axum::extract::FromRef;
 use shared::jwt::TokenService;
+use shared::resource::OwnedTable;
 
 use crate::config::TasksConfig;
-use crate::store::TaskStore;
+use crate::domain::Task;
 
 #[derive(Clone)]
 pub struct AppState {
     pub tokens: Arc<TokenService>,
-    pub tasks: TaskStore,
+    pub tasks: OwnedTable<Task>,
 }
 
 impl AppState {
     pub fn new(config: &TasksConfig, client: Client) -> Self {
-        Self { tokens: Arc::new(TokenService::new(&config.jwt)), tasks: TaskStore::new(client, &config.tasks_table) }
+        Self { tokens: Arc::new(TokenService::new(&config.jwt)), tasks: OwnedTable::new(client, &config.tasks_table) }
     }
 }
 
 impl FromRef<AppState> for Arc<TokenService> {
     fn from_ref(state: &AppState) -> Self {
         state.tokens.clone()
+    }
+}
+
+impl FromRef<AppState> for OwnedTable<Task> {
+    fn from_ref(state: &AppState) -> Self {
+        state.tasks.clone()
     }
 }

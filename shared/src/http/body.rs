@@ -114,7 +114,7 @@ fn clean_message(message: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-/// serde's "invalid type: integer `5`, expected a string" as "Expected a string, got integer `5`.",
+/// serde's "invalid type: integer `5`, expected a string" as "Expected a string, got number.",
 /// and "unknown variant `x`, expected one of `a`, `b`" as "Enter one of: a, b.".
 fn humanize(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("Unknown variant ")
@@ -130,7 +130,7 @@ fn humanize(message: &str) -> String {
             return format!("Expected {expected}, got {got}.");
         }
     }
-    format!("{message}.")
+    if message.ends_with('.') { message.to_owned() } else { format!("{message}.") }
 }
 
 fn missing_field_name(message: &str) -> Option<&str> {
@@ -297,7 +297,7 @@ mod tests {
     fn wrong_types_name_the_field() {
         let (code, errors) = errors_of(parse::<Login>(br#"{"username":5}"#));
         assert_eq!(code, "invalid");
-        assert_eq!(errors.get("username").unwrap()[0], "Expected a string, got integer `5`.");
+        assert_eq!(errors.get("username").unwrap()[0], "Expected a string, got number.");
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::error::ApiError;
 /// Longest cursor accepted; real ones are far shorter.
 const MAX_CURSOR_LEN: usize = 2048;
 
-fn invalid() -> ApiError {
+/// The answer to a cursor that is not a position in the caller's list.
+pub fn invalid() -> ApiError {
     ApiError::invalid("cursor", "Invalid cursor.")
 }
 

@@ -1,30 +1,89 @@
 //! A DynamoDB table of items owned by users: partition key `owner` (the user id), sort
 //! key `id` (a time-ordered ULID). Reads are scoped to the caller's partition, so
 //! nobody can reach another user's items; writes are conditional on `version`.
+//!
+//! What differs between resources is declared by their [`Owned`] impl: attributes stored
+//! as exact numbers, the sort key of a local secondary index that lists them by date or
+//! month, and a value that must be unique per owner (kept by a guard item written in the
+//! same transaction as the item).
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::cursor;
 use super::query::{Page, PageRequest};
 use super::version::{IfMatch, Version};
-use crate::dynamo::{self, Item, from_item, to_item};
-use crate::error::ApiError;
+use crate::dynamo::{self, Item, Transaction, from_item, to_item};
+use crate::error::{ApiError, FieldErrors};
 use crate::ids::UserId;
 
 pub const OWNER: &str = "owner";
 pub const ID: &str = "id";
+/// On a guard item: the id of the item holding the unique value.
+const GUARDED_ID: &str = "item_id";
 
 /// How often a write without `If-Match` is retried when another write got there first.
 const UNPINNED_RETRIES: usize = 3;
 
-/// An item of an owned table: it knows its version.
+const ITEM_IS_CURRENT: &str = "attribute_exists(id) AND version = :expected";
+
+/// An item of an owned table.
 pub trait Owned: Serialize + DeserializeOwned {
+    /// Attributes that serde writes as decimal strings and the table stores as DynamoDB
+    /// numbers, so amounts stay exact: no float ever holds them.
+    const NUMBER_ATTRIBUTES: &'static [&'static str] = &[];
+
+    fn owner(&self) -> &UserId;
+
+    fn id(&self) -> &str;
+
     fn version(&self) -> Version;
+
+    /// Attributes only the table needs, derived from the item (an index's sort key).
+    fn index_attributes(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// A value no two items of one owner may share.
+    fn unique_key(&self) -> Option<String> {
+        None
+    }
+
+    /// The answer when another item of the owner already holds [`Owned::unique_key`].
+    fn duplicate_error(&self) -> ApiError {
+        ApiError::Conflict { detail: "An item with these values already exists.".into(), errors: FieldErrors::new() }
+    }
+}
+
+/// The stored form of an item.
+pub fn encode<T: Owned>(value: &T) -> Result<Item, ApiError> {
+    let mut item = to_item(value)?;
+    for name in T::NUMBER_ATTRIBUTES {
+        match item.remove(*name) {
+            Some(AttributeValue::S(number)) => item.insert((*name).to_owned(), AttributeValue::N(number)),
+            other => return Err(ApiError::internal(format!("{name} is not a decimal string: {other:?}"))),
+        };
+    }
+    for (name, value) in value.index_attributes() {
+        item.insert(name.to_owned(), AttributeValue::S(value));
+    }
+    Ok(item)
+}
+
+/// An item from its stored form (also a stream record's image).
+pub fn decode<T: Owned>(mut item: Item) -> Result<T, ApiError> {
+    for name in T::NUMBER_ATTRIBUTES {
+        if let Some(AttributeValue::N(number)) = item.remove(*name) {
+            item.insert((*name).to_owned(), AttributeValue::S(number));
+        }
+    }
+    from_item(item)
 }
 
 /// Why a conditional write did not happen.
@@ -34,6 +93,8 @@ pub enum WriteError {
     NotFound,
     #[error("the item changed since it was read")]
     Stale,
+    #[error("another item holds the unique value")]
+    Duplicate(ApiError),
     #[error(transparent)]
     Store(#[from] ApiError),
 }
@@ -43,13 +104,13 @@ impl From<WriteError> for ApiError {
         match err {
             WriteError::NotFound => ApiError::NotFound,
             WriteError::Stale => ApiError::PreconditionFailed,
-            WriteError::Store(err) => err,
+            WriteError::Duplicate(err) | WriteError::Store(err) => err,
         }
     }
 }
 
 /// Conditions on attributes other than the key, for list filters. Names and values go
-/// through placeholders, so reserved words such as `status` are safe.
+/// through placeholders, so reserved words such as `status` or `month` are safe.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     clauses: Vec<String>,
@@ -58,16 +119,11 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn placeholder(&mut self, attribute: &str) -> String {
-        let name = format!("#f{}", self.names.len());
-        self.names.push((name.clone(), attribute.to_owned()));
-        name
-    }
-
     fn compare(mut self, attribute: &str, operator: &str, value: AttributeValue) -> Self {
-        let name = self.placeholder(attribute);
+        let name = format!("#f{}", self.names.len());
         let placeholder = format!(":f{}", self.values.len());
         self.clauses.push(format!("{name} {operator} {placeholder}"));
+        self.names.push((name, attribute.to_owned()));
         self.values.push((placeholder, value));
         self
     }
@@ -88,94 +144,255 @@ impl Filter {
         self.compare(attribute, "<>", value)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.clauses.is_empty()
+    fn apply(self, mut query: QueryFluentBuilder) -> QueryFluentBuilder {
+        if self.clauses.is_empty() {
+            return query;
+        }
+        query = query.filter_expression(self.clauses.join(" AND "));
+        for (placeholder, name) in self.names {
+            query = query.expression_attribute_names(placeholder, name);
+        }
+        for (placeholder, value) in self.values {
+            query = query.expression_attribute_values(placeholder, value);
+        }
+        query
     }
 }
 
-/// One table of owned items.
-#[derive(Clone)]
-pub struct OwnedTable {
+/// A local secondary index of an owned table (same partition, so reads stay strongly
+/// consistent) whose sort key orders the owner's items another way than by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortIndex {
+    pub name: &'static str,
+    pub sort_key: &'static str,
+}
+
+/// Which sort keys of an index a list reads: a key condition, never a filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRange {
+    All,
+    /// Sort keys that start with this text.
+    Prefix(String),
+    /// Sort keys from `low` to `high`, both inclusive; `None` leaves that side open.
+    Between {
+        low: Option<String>,
+        high: Option<String>,
+    },
+}
+
+impl KeyRange {
+    fn contains(&self, sort_key: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Prefix(prefix) => sort_key.starts_with(prefix.as_str()),
+            Self::Between { low, high } => {
+                low.as_deref().is_none_or(|low| sort_key >= low) && high.as_deref().is_none_or(|high| sort_key <= high)
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Self::Between { low: Some(low), high: Some(high) } if low > high)
+    }
+
+    /// The key condition on `#sort`, with its values.
+    fn condition(&self) -> (Option<&'static str>, Vec<(&'static str, String)>) {
+        match self {
+            Self::All | Self::Between { low: None, high: None } => (None, vec![]),
+            Self::Prefix(prefix) => (Some("begins_with(#sort, :low)"), vec![(":low", prefix.clone())]),
+            Self::Between { low: Some(low), high: None } => (Some("#sort >= :low"), vec![(":low", low.clone())]),
+            Self::Between { low: None, high: Some(high) } => (Some("#sort <= :high"), vec![(":high", high.clone())]),
+            Self::Between { low: Some(low), high: Some(high) } => {
+                (Some("#sort BETWEEN :low AND :high"), vec![(":low", low.clone()), (":high", high.clone())])
+            }
+        }
+    }
+}
+
+/// In what order, and which of the caller's items, a list reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every item, newest id first.
+    ById,
+    /// The items whose index sort key is in the range, highest sort key first.
+    Index(SortIndex, KeyRange),
+}
+
+impl Scope {
+    fn key_names(&self) -> Vec<&'static str> {
+        match self {
+            Self::ById => vec![OWNER, ID],
+            Self::Index(index, _) => vec![OWNER, ID, index.sort_key],
+        }
+    }
+
+    /// Whether a query with this scope can only come back empty.
+    fn is_empty(&self) -> bool {
+        matches!(self, Self::Index(_, range) if range.is_empty())
+    }
+
+    /// A decoded cursor is a position inside this scope, or DynamoDB would refuse the query.
+    fn admits(&self, start: &Item) -> bool {
+        match self {
+            Self::ById => true,
+            Self::Index(index, range) => {
+                matches!(start.get(index.sort_key), Some(AttributeValue::S(sort_key)) if range.contains(sort_key))
+            }
+        }
+    }
+}
+
+/// The table of one kind of owned item.
+pub struct OwnedTable<T> {
     client: Client,
     table: Arc<str>,
+    items: PhantomData<fn() -> T>,
 }
 
-impl OwnedTable {
+impl<T> Clone for OwnedTable<T> {
+    fn clone(&self) -> Self {
+        Self { client: self.client.clone(), table: self.table.clone(), items: PhantomData }
+    }
+}
+
+impl<T: Owned> OwnedTable<T> {
     pub fn new(client: Client, table: &str) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), items: PhantomData }
     }
 
-    fn key(owner: &UserId, id: &str) -> Item {
-        Item::from([(OWNER.to_owned(), dynamo::string(owner.to_string())), (ID.to_owned(), dynamo::string(id))])
+    fn key(owner: &str, id: &str) -> Item {
+        Item::from([(OWNER.to_owned(), dynamo::string(owner)), (ID.to_owned(), dynamo::string(id))])
+    }
+
+    /// Guard items live in a partition of their own per owner, which no list reads.
+    fn guard_key(owner: &str, unique: &str) -> Item {
+        Self::key(&format!("UNIQUE#{owner}"), unique)
     }
 
     /// The caller's item `id`, if it exists.
-    pub async fn get<T: DeserializeOwned>(&self, owner: &UserId, id: &str) -> Result<Option<T>, ApiError> {
-        match dynamo::get_item(&self.client, &self.table, Self::key(owner, id)).await? {
-            Some(item) => Ok(Some(from_item(item)?)),
+    pub async fn get(&self, owner: &UserId, id: &str) -> Result<Option<T>, ApiError> {
+        match dynamo::get_item(&self.client, &self.table, Self::key(&owner.to_string(), id)).await? {
+            Some(item) => Ok(Some(decode(item)?)),
             None => Ok(None),
         }
     }
 
-    /// Writes a new item (it must carry `owner`, `id` and `version`).
-    pub async fn insert<T: Serialize>(&self, item: &T) -> Result<(), ApiError> {
-        let created =
-            dynamo::put_item_if(&self.client, &self.table, to_item(item)?, "attribute_not_exists(id)", []).await?;
-        if created { Ok(()) } else { Err(ApiError::internal("a generated id collided with an existing item")) }
-    }
-
-    /// Replaces an item whose stored version is still `expected`.
-    pub async fn replace<T: Serialize>(
-        &self,
-        owner: &UserId,
-        id: &str,
-        item: &T,
-        expected: Version,
-    ) -> Result<(), WriteError> {
-        let written = dynamo::put_item_if(
-            &self.client,
-            &self.table,
-            to_item(item)?,
-            "attribute_exists(id) AND version = :expected",
-            [(":expected", dynamo::number(expected.get()))],
-        )
-        .await?;
-        if written { Ok(()) } else { Err(self.why_not_written(owner, id).await) }
-    }
-
-    /// Deletes an item, if its version is `expected` when one is given.
-    pub async fn delete(&self, owner: &UserId, id: &str, expected: Option<Version>) -> Result<(), WriteError> {
-        let mut request = self.client.delete_item().table_name(self.table.as_ref()).set_key(Some(Self::key(owner, id)));
-        request = match expected {
-            Some(version) => request
-                .condition_expression("attribute_exists(id) AND version = :expected")
-                .expression_attribute_values(":expected", dynamo::number(version.get())),
-            None => request.condition_expression("attribute_exists(id)"),
+    /// Writes a new item (it must carry `owner`, `id` and `version`), with its guard item
+    /// if it has a unique value.
+    pub async fn insert(&self, value: &T) -> Result<(), ApiError> {
+        let item = encode(value)?;
+        let collided = || ApiError::internal("a generated id collided with an existing item");
+        let Some(unique) = value.unique_key() else {
+            let created = dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(id)", []).await?;
+            return if created { Ok(()) } else { Err(collided()) };
         };
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(err) if dynamo::is_conditional_check_failure(&err) => Err(self.why_not_written(owner, id).await),
-            Err(err) => Err(ApiError::from(err).into()),
+        let (owner, id) = (value.owner().to_string(), value.id());
+        let writes = vec![self.put(item, "attribute_not_exists(id)", None)?, self.put_guard(&owner, &unique, id)?];
+        match dynamo::transact_write(&self.client, writes).await? {
+            Transaction::Committed => Ok(()),
+            Transaction::ConditionsFailed(failed) if failed.contains(&1) => Err(value.duplicate_error()),
+            Transaction::ConditionsFailed(_) => Err(collided()),
         }
+    }
+
+    /// Replaces `current` by `next` if the stored version is still `current`'s, moving the
+    /// guard item when the unique value changes.
+    async fn replace(&self, current: &T, next: &T) -> Result<(), WriteError> {
+        let item = encode(next)?;
+        let (owner, id) = (current.owner().to_string(), current.id());
+        let expected = current.version();
+        let (old_unique, new_unique) = (current.unique_key(), next.unique_key());
+        if old_unique == new_unique {
+            let written = dynamo::put_item_if(
+                &self.client,
+                &self.table,
+                item,
+                ITEM_IS_CURRENT,
+                [(":expected", dynamo::number(expected.get()))],
+            )
+            .await?;
+            return if written { Ok(()) } else { Err(self.why_not_written(&owner, id).await) };
+        }
+        let mut writes = vec![self.put(item, ITEM_IS_CURRENT, Some(expected))?];
+        if let Some(old) = &old_unique {
+            writes.push(self.delete(Self::guard_key(&owner, old), None)?);
+        }
+        if let Some(new) = &new_unique {
+            writes.push(self.put_guard(&owner, new, id)?);
+        }
+        match dynamo::transact_write(&self.client, writes).await? {
+            Transaction::Committed => Ok(()),
+            Transaction::ConditionsFailed(failed) if failed.contains(&0) => Err(self.why_not_written(&owner, id).await),
+            Transaction::ConditionsFailed(_) => Err(WriteError::Duplicate(next.duplicate_error())),
+        }
+    }
+
+    /// Deletes `current` (and its guard item) if the stored version is still its own.
+    async fn delete_current(&self, current: &T) -> Result<(), WriteError> {
+        let (owner, id) = (current.owner().to_string(), current.id());
+        let expected = current.version();
+        let deleted = match current.unique_key() {
+            None => {
+                let expected = [(":expected", dynamo::number(expected.get()))];
+                dynamo::delete_item_if(&self.client, &self.table, Self::key(&owner, id), ITEM_IS_CURRENT, expected)
+                    .await?
+            }
+            Some(unique) => {
+                let writes = vec![
+                    self.delete(Self::key(&owner, id), Some(expected))?,
+                    self.delete(Self::guard_key(&owner, &unique), None)?,
+                ];
+                dynamo::transact_write(&self.client, writes).await? == Transaction::Committed
+            }
+        };
+        if deleted { Ok(()) } else { Err(self.why_not_written(&owner, id).await) }
+    }
+
+    fn put(&self, item: Item, condition: &str, expected: Option<Version>) -> Result<TransactWriteItem, ApiError> {
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values(
+                expected.map(|version| [(":expected".to_owned(), dynamo::number(version.get()))].into()),
+            )
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn put_guard(&self, owner: &str, unique: &str, id: &str) -> Result<TransactWriteItem, ApiError> {
+        let mut guard = Self::guard_key(owner, unique);
+        guard.insert(GUARDED_ID.to_owned(), dynamo::string(id));
+        self.put(guard, "attribute_not_exists(id)", None)
+    }
+
+    fn delete(&self, key: Item, expected: Option<Version>) -> Result<TransactWriteItem, ApiError> {
+        let mut delete = Delete::builder().table_name(self.table.as_ref()).set_key(Some(key));
+        if let Some(version) = expected {
+            delete = delete
+                .condition_expression(ITEM_IS_CURRENT)
+                .expression_attribute_values(":expected", dynamo::number(version.get()));
+        }
+        Ok(TransactWriteItem::builder().delete(delete.build().map_err(ApiError::internal)?).build())
     }
 
     /// Read, check `If-Match`, `apply`, write if nobody changed the item meanwhile.
     /// `apply` gets the current item and returns its successor (version + 1). With
     /// `If-Match`, a concurrent change is 412; without, the change is re-applied to the
     /// newer item.
-    pub async fn update<T: Owned>(
+    pub async fn update(
         &self,
         owner: &UserId,
         id: &str,
         if_match: &IfMatch,
-        apply: impl Fn(T) -> Result<T, ApiError>,
+        apply: impl Fn(&T) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         for _ in 0..UNPINNED_RETRIES {
-            let current: T = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
-            let expected = current.version();
-            if_match.check(expected)?;
-            let next = apply(current)?;
-            match self.replace(owner, id, &next, expected).await {
+            let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
+            if_match.check(current.version())?;
+            let next = apply(&current)?;
+            match self.replace(&current, &next).await {
                 Ok(()) => return Ok(next),
                 Err(WriteError::Stale) if !if_match.pins_version() => continue,
                 Err(err) => return Err(err.into()),
@@ -185,16 +402,20 @@ impl OwnedTable {
     }
 
     /// Deletes the caller's item `id`, honouring `If-Match`.
-    pub async fn remove<T: Owned>(&self, owner: &UserId, id: &str, if_match: &IfMatch) -> Result<(), ApiError> {
-        if !if_match.pins_version() {
-            return self.delete(owner, id, None).await.map_err(ApiError::from);
+    pub async fn remove(&self, owner: &UserId, id: &str, if_match: &IfMatch) -> Result<(), ApiError> {
+        for _ in 0..UNPINNED_RETRIES {
+            let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
+            if_match.check(current.version())?;
+            match self.delete_current(&current).await {
+                Ok(()) => return Ok(()),
+                Err(WriteError::Stale) if !if_match.pins_version() => continue,
+                Err(err) => return Err(err.into()),
+            }
         }
-        let current: T = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
-        if_match.check(current.version())?;
-        self.delete(owner, id, Some(current.version())).await.map_err(ApiError::from)
+        Err(ApiError::PreconditionFailed)
     }
 
-    async fn why_not_written(&self, owner: &UserId, id: &str) -> WriteError {
+    async fn why_not_written(&self, owner: &str, id: &str) -> WriteError {
         match dynamo::get_item(&self.client, &self.table, Self::key(owner, id)).await {
             Ok(None) => WriteError::NotFound,
             Ok(Some(_)) => WriteError::Stale,
@@ -202,53 +423,130 @@ impl OwnedTable {
         }
     }
 
-    /// One page of the caller's items, newest id first, each passing `filter`.
-    /// Costs one query of at most `page.limit + 1` items whatever the table holds (the
-    /// extra one tells whether a next page exists, so the last page has no cursor);
-    /// a filter may make a page shorter, and the cursor stays correct.
-    pub async fn page<T: DeserializeOwned>(
-        &self,
-        owner: &UserId,
-        page: &PageRequest,
-        filter: Filter,
-    ) -> Result<Page<T>, ApiError> {
-        let owner_value = owner.to_string();
-        let start = match &page.cursor {
-            Some(cursor) => Some(cursor::decode(cursor, &[OWNER, ID], OWNER, &owner_value)?),
-            None => None,
-        };
-        let mut request = self
+    /// A strongly consistent query of the caller's partition in `scope`, highest first,
+    /// so a list right after a write shows it.
+    fn query(&self, owner: &UserId, scope: &Scope, filter: Filter) -> QueryFluentBuilder {
+        let mut query = self
             .client
             .query()
             .table_name(self.table.as_ref())
-            .key_condition_expression("#owner = :owner")
             .expression_attribute_names("#owner", OWNER)
-            .expression_attribute_values(":owner", dynamo::string(owner_value))
+            .expression_attribute_values(":owner", dynamo::string(owner.to_string()))
             .scan_index_forward(false)
-            .limit(page.limit + 1)
-            .set_exclusive_start_key(start);
-        if !filter.is_empty() {
-            request = request.filter_expression(filter.clauses.join(" AND "));
-            for (placeholder, name) in filter.names {
-                request = request.expression_attribute_names(placeholder, name);
-            }
-            for (placeholder, value) in filter.values {
-                request = request.expression_attribute_values(placeholder, value);
+            .consistent_read(true);
+        let mut key_condition = "#owner = :owner".to_owned();
+        if let Scope::Index(index, range) = scope {
+            query = query.index_name(index.name);
+            if let (Some(condition), values) = range.condition() {
+                key_condition = format!("{key_condition} AND {condition}");
+                query = query.expression_attribute_names("#sort", index.sort_key);
+                for (placeholder, value) in values {
+                    query = query.expression_attribute_values(placeholder, dynamo::string(value));
+                }
             }
         }
-        let output = request.send().await?;
+        filter.apply(query.key_condition_expression(key_condition))
+    }
+
+    /// One page of the caller's items in `scope`, each passing `filter`.
+    /// Costs one query of at most `page.limit + 1` items whatever the table holds (the
+    /// extra one tells whether a next page exists, so the last page has no cursor);
+    /// a filter may make a page shorter, and the cursor stays correct.
+    pub async fn page(
+        &self,
+        owner: &UserId,
+        scope: &Scope,
+        page: &PageRequest,
+        filter: Filter,
+    ) -> Result<Page<T>, ApiError> {
+        let key_names = scope.key_names();
+        let start = match &page.cursor {
+            Some(cursor) => {
+                let start = cursor::decode(cursor, &key_names, OWNER, &owner.to_string())?;
+                if !scope.admits(&start) {
+                    return Err(cursor::invalid());
+                }
+                Some(start)
+            }
+            None => None,
+        };
+        if scope.is_empty() {
+            return Ok(Page { results: Vec::new(), next_cursor: None });
+        }
+        let output =
+            self.query(owner, scope, filter).limit(page.limit + 1).set_exclusive_start_key(start).send().await?;
         let mut items = output.items.unwrap_or_default();
         let limit = page.limit as usize;
         let next_key = if items.len() > limit {
             items.truncate(limit);
-            items
-                .last()
-                .map(|last| Item::from([(OWNER.to_owned(), last[OWNER].clone()), (ID.to_owned(), last[ID].clone())]))
+            items.last().map(|last| {
+                key_names.iter().filter_map(|&name| Some((name.to_owned(), last.get(name)?.clone()))).collect::<Item>()
+            })
         } else {
             output.last_evaluated_key.filter(|key| !key.is_empty())
         };
-        let results = items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
+        let results = items.into_iter().map(decode).collect::<Result<Vec<T>, _>>()?;
         let next_cursor = next_key.as_ref().map(cursor::encode).transpose()?;
         Ok(Page { results, next_cursor })
+    }
+
+    /// Every item of the caller's in `scope`: for aggregates over a bounded range (a
+    /// month), one query page after another.
+    pub async fn all(&self, owner: &UserId, scope: &Scope) -> Result<Vec<T>, ApiError> {
+        if scope.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut results = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self.query(owner, scope, Filter::default()).set_exclusive_start_key(start).send().await?;
+            for item in output.items.unwrap_or_default() {
+                results.push(decode(item)?);
+            }
+            match output.last_evaluated_key.filter(|key| !key.is_empty()) {
+                Some(key) => start = Some(key),
+                None => return Ok(results),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BY_DATE: SortIndex = SortIndex { name: "by_date", sort_key: "date_id" };
+
+    fn start(sort_key: &str) -> Item {
+        Item::from([("date_id".to_owned(), dynamo::string(sort_key))])
+    }
+
+    #[test]
+    fn key_ranges_bound_sort_keys() {
+        let november = KeyRange::Prefix("2026-11-".into());
+        assert!(november.contains("2026-11-30#01J"));
+        assert!(!november.contains("2026-12-01#01J"));
+        let week = KeyRange::Between { low: Some("2026-11-01".into()), high: Some("2026-11-07#~".into()) };
+        assert!(week.contains("2026-11-01#01J") && week.contains("2026-11-07#7ZZ"));
+        assert!(!week.contains("2026-10-31#7ZZ") && !week.contains("2026-11-08#01J"));
+        assert!(KeyRange::Between { low: None, high: None }.contains("anything"));
+    }
+
+    #[test]
+    fn an_inverted_range_is_empty_and_never_queried() {
+        let inverted = Scope::Index(BY_DATE, KeyRange::Between { low: Some("b".into()), high: Some("a".into()) });
+        assert!(inverted.is_empty());
+        assert!(!Scope::Index(BY_DATE, KeyRange::Between { low: Some("a".into()), high: Some("a".into()) }).is_empty());
+        assert!(!Scope::ById.is_empty());
+    }
+
+    #[test]
+    fn cursors_must_lie_inside_the_scope() {
+        let november = Scope::Index(BY_DATE, KeyRange::Prefix("2026-11-".into()));
+        assert!(november.admits(&start("2026-11-05#01J")));
+        assert!(!november.admits(&start("2026-12-05#01J")), "DynamoDB would reject a start key outside the range");
+        assert!(!november.admits(&Item::new()));
+        assert_eq!(november.key_names(), ["owner", "id", "date_id"]);
+        assert_eq!(Scope::ById.key_names(), ["owner", "id"]);
     }
 }

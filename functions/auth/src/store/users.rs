@@ -5,21 +5,15 @@
 //! `attribute_not_exists(pk)`, so of two racing registrations only one can win.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
-use shared::dynamo::{self, Item, from_item, key, to_item};
+use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
 use shared::ids::UserId;
 
 use crate::domain::{LoginName, User, canonical_username};
-
-/// How often a registration is retried when DynamoDB reports a concurrent
-/// transaction on the same guard item (`TransactionConflict`).
-const CONFLICT_RETRIES: u32 = 4;
 
 #[derive(Clone)]
 pub struct UserStore {
@@ -111,31 +105,15 @@ impl UserStore {
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
 
-        for attempt in 0..=CONFLICT_RETRIES {
-            let outcome = self.client.transact_write_items().set_transact_items(Some(puts.clone())).send().await;
-            let err = match outcome {
-                Ok(_) => return Ok(()),
-                Err(err) => err,
-            };
-            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() else {
-                return Err(ApiError::from(err).into());
-            };
-            let failed = |index: usize| {
-                cancelled.cancellation_reasons().get(index).and_then(|reason| reason.code())
-                    == Some("ConditionalCheckFailed")
-            };
-            let (username, email) = (failed(1), failed(2));
-            if username || email {
-                return Err(CreateUserError::Taken { username, email });
+        match dynamo::transact_write(&self.client, puts).await? {
+            Transaction::Committed => Ok(()),
+            Transaction::ConditionsFailed(failed) if failed == [0] => {
+                Err(ApiError::internal("generated user id collided").into())
             }
-            if failed(0) {
-                return Err(ApiError::internal("generated user id collided").into());
+            Transaction::ConditionsFailed(failed) => {
+                Err(CreateUserError::Taken { username: failed.contains(&1), email: failed.contains(&2) })
             }
-            // Another registration holds one of our guard items right now; its outcome decides ours.
-            tracing::info!(attempt, "registration transaction conflicted; retrying");
-            tokio::time::sleep(Duration::from_millis(25 * (1 << attempt))).await;
         }
-        Err(CreateUserError::Taken { username: true, email: false })
     }
 
     /// Which of the two names are taken already (a cheap early answer; the

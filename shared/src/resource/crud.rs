@@ -1,0 +1,133 @@
+//! The handlers every owned resource shares: create, read, replace (PUT), patch and
+//! delete, with ownership, validation, ETag / If-Match and `Location` done once. A
+//! resource declares its rules by implementing [`Resource`]; its list handler is its own,
+//! because filters differ.
+//!
+//! ```ignore
+//! Router::new()
+//!     .route("/tasks", get(list).post(crud::create::<Task>))
+//!     .route("/tasks/{id}", get(crud::get::<Task>).put(crud::replace::<Task>)
+//!         .patch(crud::patch::<Task>).delete(crud::delete::<Task>))
+//! ```
+//! The router's state must give `OwnedTable<Task>` (and the token service) by `FromRef`.
+
+use axum::extract::State;
+use axum::response::Response;
+use http::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::table::{Owned, OwnedTable};
+use super::version::{IfMatch, Version};
+use crate::clock;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::response::{created, with_etag};
+use crate::http::{AuthUser, ItemId, JsonBody};
+use crate::ids::{UserId, new_id};
+
+/// An owned item the API serves under `COLLECTION` and `COLLECTION/{id}`.
+pub trait Resource: Owned + Send + Sync + 'static {
+    /// The body of POST, PUT and PATCH (read-only fields are dropped before it is parsed).
+    type Input: DeserializeOwned + Clone + Send + Sync + 'static;
+    /// The fields a client controls, validated.
+    type Fields: Clone + Send;
+    /// How the API shows an item.
+    type View: Serialize + From<Self>;
+
+    /// The collection's path, such as `/tasks`.
+    const COLLECTION: &'static str;
+
+    /// POST and PUT: every field from `input`, omitted ones back to their defaults.
+    fn full(input: Self::Input) -> Result<Self::Fields, FieldErrors>;
+
+    /// PATCH: this item's fields with those sent in `input` changed; none sent is an error.
+    fn patch(&self, input: Self::Input) -> Result<Self::Fields, FieldErrors>;
+
+    /// A new item of `owner` holding `fields`.
+    fn create(owner: UserId, id: String, fields: Self::Fields, created: Stamp) -> Self;
+
+    /// This item holding `fields`, one version later.
+    fn successor(&self, fields: Self::Fields, updated: Stamp) -> Self;
+}
+
+/// When a write happens, and the version it writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub at: String,
+    pub version: Version,
+}
+
+impl Stamp {
+    fn first() -> Self {
+        Self { at: clock::format_timestamp(clock::now()), version: Version::FIRST }
+    }
+
+    fn after(version: Version) -> Self {
+        Self { at: clock::format_timestamp(clock::now()), version: version.next() }
+    }
+}
+
+pub async fn create<R: Resource>(
+    State(table): State<OwnedTable<R>>,
+    caller: AuthUser,
+    JsonBody(input): JsonBody<R::Input>,
+) -> Result<Response, ApiError> {
+    let fields = R::full(input).map_err(ApiError::Invalid)?;
+    let item = R::create(caller.user_id, new_id(), fields, Stamp::first());
+    table.insert(&item).await?;
+    let location = format!("{}/{}", R::COLLECTION, item.id());
+    Ok(created(&location, item.version(), R::View::from(item)))
+}
+
+pub async fn get<R: Resource>(
+    State(table): State<OwnedTable<R>>,
+    caller: AuthUser,
+    ItemId(id): ItemId,
+) -> Result<Response, ApiError> {
+    let item = table.get(&caller.user_id, &id).await?.ok_or(ApiError::NotFound)?;
+    Ok(with_etag(item.version(), R::View::from(item)))
+}
+
+/// PUT: full replacement; omitted fields go back to their defaults.
+pub async fn replace<R: Resource>(
+    State(table): State<OwnedTable<R>>,
+    caller: AuthUser,
+    ItemId(id): ItemId,
+    if_match: IfMatch,
+    JsonBody(input): JsonBody<R::Input>,
+) -> Result<Response, ApiError> {
+    let fields = R::full(input).map_err(ApiError::Invalid)?;
+    let item = table
+        .update(&caller.user_id, &id, &if_match, |current| {
+            Ok(current.successor(fields.clone(), Stamp::after(current.version())))
+        })
+        .await?;
+    Ok(with_etag(item.version(), R::View::from(item)))
+}
+
+/// PATCH: only the fields sent change.
+pub async fn patch<R: Resource>(
+    State(table): State<OwnedTable<R>>,
+    caller: AuthUser,
+    ItemId(id): ItemId,
+    if_match: IfMatch,
+    JsonBody(input): JsonBody<R::Input>,
+) -> Result<Response, ApiError> {
+    let item = table
+        .update(&caller.user_id, &id, &if_match, |current| {
+            let fields = current.patch(input.clone()).map_err(ApiError::Invalid)?;
+            Ok(current.successor(fields, Stamp::after(current.version())))
+        })
+        .await?;
+    Ok(with_etag(item.version(), R::View::from(item)))
+}
+
+pub async fn delete<R: Resource>(
+    State(table): State<OwnedTable<R>>,
+    caller: AuthUser,
+    ItemId(id): ItemId,
+    if_match: IfMatch,
+) -> Result<StatusCode, ApiError> {
+    table.remove(&caller.user_id, &id, &if_match).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
