@@ -1,0 +1,241 @@
+//! A budget: the money planned for one category in one month. One per category and month.
+
+use serde::{Deserialize, Serialize};
+use shared::calendar::Month;
+use shared::http::Field;
+use shared::ids::UserId;
+use shared::resource::{Resource, Stamp, Version};
+use shared::{ApiError, FieldErrors};
+
+use super::{Amount, BudgetCategory, NOTHING_TO_CHANGE, description};
+
+/// A budget as stored: it belongs to `owner`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    pub owner: UserId,
+    pub id: String,
+    pub amount: Amount,
+    pub description: String,
+    pub category: BudgetCategory,
+    pub month: Month,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: Version,
+}
+
+impl Budget {
+    /// What no two budgets of one user may share.
+    pub fn slot(&self) -> String {
+        format!("{}#{}", self.month, self.category.as_str())
+    }
+
+    /// The 409 when another budget of the owner holds this one's slot.
+    pub fn slot_taken(&self) -> ApiError {
+        ApiError::Conflict {
+            detail: "A budget for this category and month already exists.".into(),
+            errors: FieldErrors::single(
+                "non_field_errors",
+                format!("You already have a {} budget for {}.", self.category.as_str(), self.month),
+            ),
+        }
+    }
+}
+
+/// A budget as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetView {
+    pub id: String,
+    pub amount: Amount,
+    pub description: String,
+    pub category: BudgetCategory,
+    pub month: Month,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: Version,
+}
+
+impl From<Budget> for BudgetView {
+    fn from(budget: Budget) -> Self {
+        Self {
+            id: budget.id,
+            amount: budget.amount,
+            description: budget.description,
+            category: budget.category,
+            month: budget.month,
+            created_at: budget.created_at,
+            updated_at: budget.updated_at,
+            version: budget.version,
+        }
+    }
+}
+
+/// The body of POST, PUT and PATCH.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BudgetInput {
+    #[serde(default)]
+    pub amount: Field<Amount>,
+    #[serde(default)]
+    pub description: Field<String>,
+    #[serde(default)]
+    pub category: Field<BudgetCategory>,
+    #[serde(default)]
+    pub month: Field<Month>,
+}
+
+/// The fields a client controls, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetFields {
+    pub amount: Amount,
+    pub description: String,
+    pub category: BudgetCategory,
+    pub month: Month,
+}
+
+impl BudgetFields {
+    pub fn of(budget: &Budget) -> Self {
+        Self {
+            amount: budget.amount,
+            description: budget.description.clone(),
+            category: budget.category,
+            month: budget.month,
+        }
+    }
+
+    /// POST and PUT: `amount` and `category` required; `description` defaults to `""`
+    /// and `month` to `this_month`.
+    pub fn full(input: BudgetInput, this_month: Month) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let amount = input.amount.required("amount", &mut errors);
+        let category = input.category.required("category", &mut errors);
+        let description = description(input.description, &mut errors);
+        let month = input.month.optional("month", &mut errors);
+        match (amount, category, errors.is_empty()) {
+            (Some(amount), Some(category), true) => Ok(Self {
+                amount,
+                description: description.unwrap_or_default(),
+                category,
+                month: month.unwrap_or(this_month),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// PATCH: only the fields sent change; sending none is an error.
+    pub fn patch(current: Self, input: BudgetInput) -> Result<Self, FieldErrors> {
+        if input.amount.is_absent()
+            && input.description.is_absent()
+            && input.category.is_absent()
+            && input.month.is_absent()
+        {
+            return Err(FieldErrors::single("non_field_errors", NOTHING_TO_CHANGE));
+        }
+        let mut errors = FieldErrors::new();
+        let amount = input.amount.optional("amount", &mut errors);
+        let category = input.category.optional("category", &mut errors);
+        let description = description(input.description, &mut errors);
+        let month = input.month.optional("month", &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            amount: amount.unwrap_or(current.amount),
+            description: description.unwrap_or(current.description),
+            category: category.unwrap_or(current.category),
+            month: month.unwrap_or(current.month),
+        })
+    }
+}
+
+impl Resource for Budget {
+    type Input = BudgetInput;
+    type Fields = BudgetFields;
+    type View = BudgetView;
+
+    const COLLECTION: &'static str = "/budgets";
+
+    fn full(input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
+        BudgetFields::full(input, Month::current())
+    }
+
+    fn patch(&self, input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
+        BudgetFields::patch(BudgetFields::of(self), input)
+    }
+
+    fn create(owner: UserId, id: String, fields: BudgetFields, created: Stamp) -> Self {
+        Self {
+            owner,
+            id,
+            amount: fields.amount,
+            description: fields.description,
+            category: fields.category,
+            month: fields.month,
+            created_at: created.at.clone(),
+            updated_at: created.at,
+            version: created.version,
+        }
+    }
+
+    fn successor(&self, fields: BudgetFields, updated: Stamp) -> Self {
+        Self {
+            owner: self.owner,
+            id: self.id.clone(),
+            amount: fields.amount,
+            description: fields.description,
+            category: fields.category,
+            month: fields.month,
+            created_at: self.created_at.clone(),
+            updated_at: updated.at,
+            version: updated.version,
+        }
+    }
+}
+
+/// The list filters of GET /budgets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BudgetFilter {
+    pub month: Option<Month>,
+    pub category: Option<BudgetCategory>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(value: serde_json::Value) -> BudgetInput {
+        shared::http::body::parse(value.to_string().as_bytes()).unwrap()
+    }
+
+    fn november() -> Month {
+        "2026-11".parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_and_requirements() {
+        let fields = BudgetFields::full(input(json!({"amount": "250", "category": "SAVINGS"})), november()).unwrap();
+        assert_eq!((fields.month, fields.description.as_str()), (november(), ""));
+        let errors = BudgetFields::full(input(json!({"month": null})), november()).unwrap_err();
+        assert!(errors.get("amount").is_some() && errors.get("category").is_some());
+        assert_eq!(errors.get("month").unwrap(), ["This field may not be null."]);
+    }
+
+    #[test]
+    fn slot_is_month_and_category() {
+        let fields =
+            BudgetFields::full(input(json!({"amount": 1, "category": "FOOD", "month": "2026-02"})), november())
+                .unwrap();
+        let budget = Budget::create(
+            UserId::generate(),
+            "01J".into(),
+            fields,
+            Stamp { at: "2026-11-23T00:00:00.000Z".into(), version: Version::FIRST },
+        );
+        assert_eq!(budget.slot(), "2026-02#FOOD");
+        let moved = budget.successor(
+            BudgetFields::patch(BudgetFields::of(&budget), input(json!({"category": "DATA"}))).unwrap(),
+            Stamp { at: "2026-11-24T00:00:00.000Z".into(), version: Version::FIRST.next() },
+        );
+        assert_eq!(moved.slot(), "2026-02#DATA");
+        assert_eq!((moved.created_at.as_str(), moved.version.get()), ("2026-11-23T00:00:00.000Z", 2));
+    }
+}

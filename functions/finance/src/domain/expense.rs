@@ -1,0 +1,235 @@
+//! An expense: an amount spent on one day in one category.
+
+use serde::{Deserialize, Serialize};
+use shared::FieldErrors;
+use shared::calendar::CalendarDate;
+use shared::http::Field;
+use shared::ids::UserId;
+use shared::resource::{Resource, Stamp, Version};
+
+use super::{Amount, ExpenseCategory, NOTHING_TO_CHANGE, description};
+
+/// An expense as stored: it belongs to `owner`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expense {
+    pub owner: UserId,
+    pub id: String,
+    pub amount: Amount,
+    pub description: String,
+    pub category: ExpenseCategory,
+    pub date: CalendarDate,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: Version,
+}
+
+/// An expense as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpenseView {
+    pub id: String,
+    pub amount: Amount,
+    pub description: String,
+    pub category: ExpenseCategory,
+    pub date: CalendarDate,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: Version,
+}
+
+impl From<Expense> for ExpenseView {
+    fn from(expense: Expense) -> Self {
+        Self {
+            id: expense.id,
+            amount: expense.amount,
+            description: expense.description,
+            category: expense.category,
+            date: expense.date,
+            created_at: expense.created_at,
+            updated_at: expense.updated_at,
+            version: expense.version,
+        }
+    }
+}
+
+/// The body of POST, PUT and PATCH.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExpenseInput {
+    #[serde(default)]
+    pub amount: Field<Amount>,
+    #[serde(default)]
+    pub description: Field<String>,
+    #[serde(default)]
+    pub category: Field<ExpenseCategory>,
+    #[serde(default)]
+    pub date: Field<CalendarDate>,
+}
+
+/// The fields a client controls, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpenseFields {
+    pub amount: Amount,
+    pub description: String,
+    pub category: ExpenseCategory,
+    pub date: CalendarDate,
+}
+
+impl ExpenseFields {
+    pub fn of(expense: &Expense) -> Self {
+        Self {
+            amount: expense.amount,
+            description: expense.description.clone(),
+            category: expense.category,
+            date: expense.date,
+        }
+    }
+
+    /// POST and PUT: `amount` and `category` required; `description` defaults to `""`
+    /// and `date` to `today`.
+    pub fn full(input: ExpenseInput, today: CalendarDate) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let amount = input.amount.required("amount", &mut errors);
+        let category = input.category.required("category", &mut errors);
+        let description = description(input.description, &mut errors);
+        let date = input.date.optional("date", &mut errors);
+        match (amount, category, errors.is_empty()) {
+            (Some(amount), Some(category), true) => {
+                Ok(Self { amount, description: description.unwrap_or_default(), category, date: date.unwrap_or(today) })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// PATCH: only the fields sent change; sending none is an error.
+    pub fn patch(current: Self, input: ExpenseInput) -> Result<Self, FieldErrors> {
+        if input.amount.is_absent()
+            && input.description.is_absent()
+            && input.category.is_absent()
+            && input.date.is_absent()
+        {
+            return Err(FieldErrors::single("non_field_errors", NOTHING_TO_CHANGE));
+        }
+        let mut errors = FieldErrors::new();
+        let amount = input.amount.optional("amount", &mut errors);
+        let category = input.category.optional("category", &mut errors);
+        let description = description(input.description, &mut errors);
+        let date = input.date.optional("date", &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            amount: amount.unwrap_or(current.amount),
+            description: description.unwrap_or(current.description),
+            category: category.unwrap_or(current.category),
+            date: date.unwrap_or(current.date),
+        })
+    }
+}
+
+impl Resource for Expense {
+    type Input = ExpenseInput;
+    type Fields = ExpenseFields;
+    type View = ExpenseView;
+
+    const COLLECTION: &'static str = "/expenses";
+
+    fn full(input: ExpenseInput) -> Result<ExpenseFields, FieldErrors> {
+        ExpenseFields::full(input, CalendarDate::today())
+    }
+
+    fn patch(&self, input: ExpenseInput) -> Result<ExpenseFields, FieldErrors> {
+        ExpenseFields::patch(ExpenseFields::of(self), input)
+    }
+
+    fn create(owner: UserId, id: String, fields: ExpenseFields, created: Stamp) -> Self {
+        Self {
+            owner,
+            id,
+            amount: fields.amount,
+            description: fields.description,
+            category: fields.category,
+            date: fields.date,
+            created_at: created.at.clone(),
+            updated_at: created.at,
+            version: created.version,
+        }
+    }
+
+    fn successor(&self, fields: ExpenseFields, updated: Stamp) -> Self {
+        Self {
+            owner: self.owner,
+            id: self.id.clone(),
+            amount: fields.amount,
+            description: fields.description,
+            category: fields.category,
+            date: fields.date,
+            created_at: self.created_at.clone(),
+            updated_at: updated.at,
+            version: updated.version,
+        }
+    }
+}
+
+/// The list filters of GET /expenses; both dates inclusive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExpenseFilter {
+    pub category: Option<ExpenseCategory>,
+    pub from: Option<CalendarDate>,
+    pub to: Option<CalendarDate>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(value: serde_json::Value) -> ExpenseInput {
+        shared::http::body::parse(value.to_string().as_bytes()).unwrap()
+    }
+
+    fn today() -> CalendarDate {
+        "2026-11-23".parse().unwrap()
+    }
+
+    #[test]
+    fn defaults() {
+        let fields = ExpenseFields::full(input(json!({"amount": 12.5, "category": "FOOD"})), today()).unwrap();
+        assert_eq!(fields.amount.to_string(), "12.50");
+        assert_eq!(fields.description, "");
+        assert_eq!(fields.date, today());
+    }
+
+    #[test]
+    fn required_and_null_fields() {
+        let errors = ExpenseFields::full(input(json!({})), today()).unwrap_err();
+        assert_eq!(errors.get("amount").unwrap(), ["This field is required."]);
+        assert_eq!(errors.get("category").unwrap(), ["This field is required."]);
+        let errors = ExpenseFields::full(
+            input(json!({"amount": null, "category": null, "date": null, "description": null})),
+            today(),
+        )
+        .unwrap_err();
+        for field in ["amount", "category", "date", "description"] {
+            assert_eq!(errors.get(field).unwrap(), ["This field may not be null."], "{field}");
+        }
+    }
+
+    #[test]
+    fn description_is_at_most_500_characters() {
+        let ok = json!({"amount": "1", "category": "DATA", "description": "é".repeat(500)});
+        assert!(ExpenseFields::full(input(ok), today()).is_ok());
+        let long = json!({"amount": "1", "category": "DATA", "description": "x".repeat(501)});
+        assert!(ExpenseFields::full(input(long), today()).unwrap_err().get("description").is_some());
+    }
+
+    #[test]
+    fn patch_changes_only_what_is_sent() {
+        let current =
+            ExpenseFields::full(input(json!({"amount": "3", "category": "DATA", "date": "2026-01-02"})), today())
+                .unwrap();
+        let patched = ExpenseFields::patch(current.clone(), input(json!({"amount": "4.10"}))).unwrap();
+        assert_eq!(patched, ExpenseFields { amount: Amount::parse("4.1").unwrap(), ..current.clone() });
+        let errors = ExpenseFields::patch(current.clone(), input(json!({"id": "x"}))).unwrap_err();
+        assert!(errors.get("non_field_errors").is_some(), "read-only fields alone change nothing");
+        assert!(ExpenseFields::patch(current, input(json!({"date": null}))).unwrap_err().get("date").is_some());
+    }
+}

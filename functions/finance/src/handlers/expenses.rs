@@ -1,0 +1,34 @@
+//! GET /expenses
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use shared::ApiError;
+use shared::http::AuthUser;
+use shared::resource::{OwnedTable, Page, QueryParams};
+
+use crate::domain::{Expense, ExpenseFilter, ExpenseView};
+use crate::store::expenses;
+
+const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "category", "from", "to"];
+
+pub async fn list(
+    State(table): State<OwnedTable<Expense>>,
+    caller: AuthUser,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Page<ExpenseView>>, ApiError> {
+    let mut params = QueryParams::parse(query.as_deref(), LIST_PARAMETERS)?;
+    let page = params.page();
+    let filter = ExpenseFilter {
+        category: params.take_parsed("category", str::parse),
+        from: params.take_parsed("from", str::parse),
+        to: params.take_parsed("to", str::parse),
+    };
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        params.error("to", "Enter a date on or after from.");
+    }
+    params.finish()?;
+    let expenses = expenses::list(&table, &caller.user_id, &filter, &page).await?;
+    Ok(Json(expenses.map(ExpenseView::from)))
+}

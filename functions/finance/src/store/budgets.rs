@@ -1,0 +1,64 @@
+//! Budgets: `(owner, id)` items; index `by_month` sorts them by `<month>#<id>`, and a guard
+//! item per `<month>#<category>` keeps one budget per slot, even when two requests race.
+
+use shared::ApiError;
+use shared::calendar::Month;
+use shared::dynamo;
+use shared::ids::UserId;
+use shared::resource::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex, Version};
+
+use crate::domain::{Budget, BudgetFilter};
+
+pub const BY_MONTH: SortIndex = SortIndex { name: "by_month", sort_key: "month_id" };
+
+impl Owned for Budget {
+    const NUMBER_ATTRIBUTES: &'static [&'static str] = &["amount"];
+
+    fn owner(&self) -> &UserId {
+        &self.owner
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    fn index_attributes(&self) -> Vec<(&'static str, String)> {
+        vec![(BY_MONTH.sort_key, format!("{}#{}", self.month, self.id))]
+    }
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.slot())
+    }
+
+    fn duplicate_error(&self) -> ApiError {
+        self.slot_taken()
+    }
+}
+
+fn month_range(month: Month) -> KeyRange {
+    KeyRange::Prefix(format!("{month}#"))
+}
+
+/// Newest month first; a month filter is a key condition.
+pub async fn list(
+    table: &OwnedTable<Budget>,
+    owner: &UserId,
+    filter: &BudgetFilter,
+    page: &PageRequest,
+) -> Result<Page<Budget>, ApiError> {
+    let range = filter.month.map_or(KeyRange::All, month_range);
+    let mut conditions = Filter::default();
+    if let Some(category) = filter.category {
+        conditions = conditions.equals("category", dynamo::string(category.as_str()));
+    }
+    table.page(owner, &Scope::Index(BY_MONTH, range), page, conditions).await
+}
+
+/// Every budget of `month` (at most one per category).
+pub async fn in_month(table: &OwnedTable<Budget>, owner: &UserId, month: Month) -> Result<Vec<Budget>, ApiError> {
+    table.all(owner, &Scope::Index(BY_MONTH, month_range(month))).await
+}

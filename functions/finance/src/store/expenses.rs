@@ -1,0 +1,56 @@
+//! Expenses: `(owner, id)` items; index `by_date` sorts them by `<date>#<id>`.
+
+use shared::ApiError;
+use shared::calendar::{CalendarDate, Month};
+use shared::dynamo;
+use shared::ids::UserId;
+use shared::resource::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex, Version};
+
+use crate::domain::{Expense, ExpenseFilter};
+
+pub const BY_DATE: SortIndex = SortIndex { name: "by_date", sort_key: "date_id" };
+
+impl Owned for Expense {
+    const NUMBER_ATTRIBUTES: &'static [&'static str] = &["amount"];
+
+    fn owner(&self) -> &UserId {
+        &self.owner
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    fn index_attributes(&self) -> Vec<(&'static str, String)> {
+        vec![(BY_DATE.sort_key, format!("{}#{}", self.date, self.id))]
+    }
+}
+
+/// Days `from` to `to`, both inclusive, as a range of `<date>#<id>` keys. `<to>#~` sorts
+/// after every key of day `to`: ids are ULIDs (digits and capitals), all below `~`.
+pub fn days(from: Option<CalendarDate>, to: Option<CalendarDate>) -> KeyRange {
+    KeyRange::Between { low: from.map(|day| day.to_string()), high: to.map(|day| format!("{day}#~")) }
+}
+
+/// Newest date first (newest created first within a day).
+pub async fn list(
+    table: &OwnedTable<Expense>,
+    owner: &UserId,
+    filter: &ExpenseFilter,
+    page: &PageRequest,
+) -> Result<Page<Expense>, ApiError> {
+    let mut conditions = Filter::default();
+    if let Some(category) = filter.category {
+        conditions = conditions.equals("category", dynamo::string(category.as_str()));
+    }
+    table.page(owner, &Scope::Index(BY_DATE, days(filter.from, filter.to)), page, conditions).await
+}
+
+/// Every expense of `month`: one range of the index, however many other months exist.
+pub async fn in_month(table: &OwnedTable<Expense>, owner: &UserId, month: Month) -> Result<Vec<Expense>, ApiError> {
+    table.all(owner, &Scope::Index(BY_DATE, KeyRange::Prefix(format!("{month}-")))).await
+}
