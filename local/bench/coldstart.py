@@ -123,8 +123,8 @@ def measure(binary, event):
     return (run.first_poll - run.started) * 1000, (run.answered - run.started) * 1000, run.status
 
 
-def make_tasks_event(path):
-    """GET /tasks with an access token signed like the auth function would, with local/dev.env."""
+def make_authenticated_get(path, url_path, query=""):
+    """GET url_path?query with an access token signed like the auth function would, with local/dev.env."""
     import base64, hashlib, hmac, uuid
     secret = os.environ["JWT_SECRET"].encode()
     b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -139,15 +139,16 @@ def make_tasks_event(path):
     signature = b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
     with open(os.path.join(os.path.dirname(__file__), "..", "events", "auth-me-no-token.json")) as f:
         event = json.load(f)
-    event["rawPath"] = event["requestContext"]["http"]["path"] = "/tasks"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = url_path
+    event["rawQueryString"] = query
     event["headers"] = {"authorization": f"Bearer {signing_input}.{signature}"}
     with open(path, "w") as f:
         json.dump(event, f)
 
 
 def main():
-    if sys.argv[1] == "--make-tasks-event":
-        make_tasks_event(sys.argv[2])
+    if sys.argv[1] == "--make-authenticated-get":
+        make_authenticated_get(*sys.argv[2:])
         return
     binary, runs, events = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     print("| first event | status | init: exec → first poll (median / min / max ms) | first answer: exec → response (median / min / max ms) |")
