@@ -7,7 +7,8 @@ use shared::ids::UserId;
 use shared::resource::{Resource, Stamp, Version};
 use shared::{ApiError, FieldErrors};
 
-use super::{Amount, BudgetCategory, NOTHING_TO_CHANGE, description};
+use super::entry::{EntryFields, EntryInput};
+use super::{Amount, BudgetCategory};
 
 /// A budget as stored: it belongs to `owner`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,66 +84,28 @@ pub struct BudgetInput {
 }
 
 /// The fields a client controls, validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BudgetFields {
-    pub amount: Amount,
-    pub description: String,
-    pub category: BudgetCategory,
-    pub month: Month,
+pub type BudgetFields = EntryFields<BudgetCategory, Month>;
+
+impl BudgetInput {
+    pub(crate) fn entry(self) -> EntryInput<BudgetCategory, Month> {
+        EntryInput {
+            amount: self.amount,
+            description: self.description,
+            category: self.category,
+            period: self.month,
+            period_name: "month",
+        }
+    }
 }
 
-impl BudgetFields {
-    pub fn of(budget: &Budget) -> Self {
-        Self {
-            amount: budget.amount,
-            description: budget.description.clone(),
-            category: budget.category,
-            month: budget.month,
+impl Budget {
+    pub(crate) fn fields(&self) -> BudgetFields {
+        EntryFields {
+            amount: self.amount,
+            description: self.description.clone(),
+            category: self.category,
+            period: self.month,
         }
-    }
-
-    /// POST and PUT: `amount` and `category` required; `description` defaults to `""`
-    /// and `month` to `this_month`.
-    pub fn full(input: BudgetInput, this_month: Month) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let amount = input.amount.required("amount", &mut errors);
-        let category = input.category.required("category", &mut errors);
-        let description = description(input.description, &mut errors);
-        let month = input.month.optional("month", &mut errors);
-        match (amount, category, errors.is_empty()) {
-            (Some(amount), Some(category), true) => Ok(Self {
-                amount,
-                description: description.unwrap_or_default(),
-                category,
-                month: month.unwrap_or(this_month),
-            }),
-            _ => Err(errors),
-        }
-    }
-
-    /// PATCH: only the fields sent change; sending none is an error.
-    pub fn patch(current: Self, input: BudgetInput) -> Result<Self, FieldErrors> {
-        if input.amount.is_absent()
-            && input.description.is_absent()
-            && input.category.is_absent()
-            && input.month.is_absent()
-        {
-            return Err(FieldErrors::single("non_field_errors", NOTHING_TO_CHANGE));
-        }
-        let mut errors = FieldErrors::new();
-        let amount = input.amount.optional("amount", &mut errors);
-        let category = input.category.optional("category", &mut errors);
-        let description = description(input.description, &mut errors);
-        let month = input.month.optional("month", &mut errors);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(Self {
-            amount: amount.unwrap_or(current.amount),
-            description: description.unwrap_or(current.description),
-            category: category.unwrap_or(current.category),
-            month: month.unwrap_or(current.month),
-        })
     }
 }
 
@@ -154,11 +117,11 @@ impl Resource for Budget {
     const COLLECTION: &'static str = "/budgets";
 
     fn full(input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
-        BudgetFields::full(input, Month::current())
+        BudgetFields::full(input.entry(), Month::current())
     }
 
     fn patch(&self, input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
-        BudgetFields::patch(BudgetFields::of(self), input)
+        self.fields().patch(input.entry())
     }
 
     fn create(owner: UserId, id: String, fields: BudgetFields, created: Stamp) -> Self {
@@ -168,7 +131,7 @@ impl Resource for Budget {
             amount: fields.amount,
             description: fields.description,
             category: fields.category,
-            month: fields.month,
+            month: fields.period,
             created_at: created.at.clone(),
             updated_at: created.at,
             version: created.version,
@@ -182,7 +145,7 @@ impl Resource for Budget {
             amount: fields.amount,
             description: fields.description,
             category: fields.category,
-            month: fields.month,
+            month: fields.period,
             created_at: self.created_at.clone(),
             updated_at: updated.at,
             version: updated.version,
@@ -202,8 +165,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn input(value: serde_json::Value) -> BudgetInput {
-        shared::http::body::parse(value.to_string().as_bytes()).unwrap()
+    fn input(value: serde_json::Value) -> EntryInput<BudgetCategory, Month> {
+        shared::http::body::parse::<BudgetInput>(value.to_string().as_bytes()).unwrap().entry()
     }
 
     fn november() -> Month {
@@ -213,7 +176,7 @@ mod tests {
     #[test]
     fn defaults_and_requirements() {
         let fields = BudgetFields::full(input(json!({"amount": "250", "category": "SAVINGS"})), november()).unwrap();
-        assert_eq!((fields.month, fields.description.as_str()), (november(), ""));
+        assert_eq!((fields.period, fields.description.as_str()), (november(), ""));
         let errors = BudgetFields::full(input(json!({"month": null})), november()).unwrap_err();
         assert!(errors.get("amount").is_some() && errors.get("category").is_some());
         assert_eq!(errors.get("month").unwrap(), ["This field may not be null."]);
@@ -232,7 +195,7 @@ mod tests {
         );
         assert_eq!(budget.slot(), "2026-02#FOOD");
         let moved = budget.successor(
-            BudgetFields::patch(BudgetFields::of(&budget), input(json!({"category": "DATA"}))).unwrap(),
+            budget.fields().patch(input(json!({"category": "DATA"}))).unwrap(),
             Stamp { at: "2026-11-24T00:00:00.000Z".into(), version: Version::FIRST.next() },
         );
         assert_eq!(moved.slot(), "2026-02#DATA");

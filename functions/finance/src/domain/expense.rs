@@ -7,7 +7,8 @@ use shared::http::Field;
 use shared::ids::UserId;
 use shared::resource::{Resource, Stamp, Version};
 
-use super::{Amount, ExpenseCategory, NOTHING_TO_CHANGE, description};
+use super::entry::{EntryFields, EntryInput};
+use super::{Amount, ExpenseCategory};
 
 /// An expense as stored: it belongs to `owner`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,63 +66,28 @@ pub struct ExpenseInput {
 }
 
 /// The fields a client controls, validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpenseFields {
-    pub amount: Amount,
-    pub description: String,
-    pub category: ExpenseCategory,
-    pub date: CalendarDate,
+pub type ExpenseFields = EntryFields<ExpenseCategory, CalendarDate>;
+
+impl ExpenseInput {
+    pub(crate) fn entry(self) -> EntryInput<ExpenseCategory, CalendarDate> {
+        EntryInput {
+            amount: self.amount,
+            description: self.description,
+            category: self.category,
+            period: self.date,
+            period_name: "date",
+        }
+    }
 }
 
-impl ExpenseFields {
-    pub fn of(expense: &Expense) -> Self {
-        Self {
-            amount: expense.amount,
-            description: expense.description.clone(),
-            category: expense.category,
-            date: expense.date,
+impl Expense {
+    pub(crate) fn fields(&self) -> ExpenseFields {
+        EntryFields {
+            amount: self.amount,
+            description: self.description.clone(),
+            category: self.category,
+            period: self.date,
         }
-    }
-
-    /// POST and PUT: `amount` and `category` required; `description` defaults to `""`
-    /// and `date` to `today`.
-    pub fn full(input: ExpenseInput, today: CalendarDate) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let amount = input.amount.required("amount", &mut errors);
-        let category = input.category.required("category", &mut errors);
-        let description = description(input.description, &mut errors);
-        let date = input.date.optional("date", &mut errors);
-        match (amount, category, errors.is_empty()) {
-            (Some(amount), Some(category), true) => {
-                Ok(Self { amount, description: description.unwrap_or_default(), category, date: date.unwrap_or(today) })
-            }
-            _ => Err(errors),
-        }
-    }
-
-    /// PATCH: only the fields sent change; sending none is an error.
-    pub fn patch(current: Self, input: ExpenseInput) -> Result<Self, FieldErrors> {
-        if input.amount.is_absent()
-            && input.description.is_absent()
-            && input.category.is_absent()
-            && input.date.is_absent()
-        {
-            return Err(FieldErrors::single("non_field_errors", NOTHING_TO_CHANGE));
-        }
-        let mut errors = FieldErrors::new();
-        let amount = input.amount.optional("amount", &mut errors);
-        let category = input.category.optional("category", &mut errors);
-        let description = description(input.description, &mut errors);
-        let date = input.date.optional("date", &mut errors);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(Self {
-            amount: amount.unwrap_or(current.amount),
-            description: description.unwrap_or(current.description),
-            category: category.unwrap_or(current.category),
-            date: date.unwrap_or(current.date),
-        })
     }
 }
 
@@ -133,11 +99,11 @@ impl Resource for Expense {
     const COLLECTION: &'static str = "/expenses";
 
     fn full(input: ExpenseInput) -> Result<ExpenseFields, FieldErrors> {
-        ExpenseFields::full(input, CalendarDate::today())
+        ExpenseFields::full(input.entry(), CalendarDate::today())
     }
 
     fn patch(&self, input: ExpenseInput) -> Result<ExpenseFields, FieldErrors> {
-        ExpenseFields::patch(ExpenseFields::of(self), input)
+        self.fields().patch(input.entry())
     }
 
     fn create(owner: UserId, id: String, fields: ExpenseFields, created: Stamp) -> Self {
@@ -147,7 +113,7 @@ impl Resource for Expense {
             amount: fields.amount,
             description: fields.description,
             category: fields.category,
-            date: fields.date,
+            date: fields.period,
             created_at: created.at.clone(),
             updated_at: created.at,
             version: created.version,
@@ -161,7 +127,7 @@ impl Resource for Expense {
             amount: fields.amount,
             description: fields.description,
             category: fields.category,
-            date: fields.date,
+            date: fields.period,
             created_at: self.created_at.clone(),
             updated_at: updated.at,
             version: updated.version,
@@ -182,8 +148,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn input(value: serde_json::Value) -> ExpenseInput {
-        shared::http::body::parse(value.to_string().as_bytes()).unwrap()
+    fn input(value: serde_json::Value) -> EntryInput<ExpenseCategory, CalendarDate> {
+        shared::http::body::parse::<ExpenseInput>(value.to_string().as_bytes()).unwrap().entry()
     }
 
     fn today() -> CalendarDate {
@@ -195,7 +161,7 @@ mod tests {
         let fields = ExpenseFields::full(input(json!({"amount": 12.5, "category": "FOOD"})), today()).unwrap();
         assert_eq!(fields.amount.to_string(), "12.50");
         assert_eq!(fields.description, "");
-        assert_eq!(fields.date, today());
+        assert_eq!(fields.period, today());
     }
 
     #[test]

@@ -72,7 +72,7 @@ mod tests {
     use shared::resource::{Resource, Stamp, Version};
 
     use super::*;
-    use crate::domain::{BudgetFields, ExpenseFields};
+    use crate::domain::{BudgetFields, BudgetInput, ExpenseFields, ExpenseInput};
 
     fn stamp() -> Stamp {
         Stamp { at: "2026-11-23T00:00:00.000Z".into(), version: Version::FIRST }
@@ -80,13 +80,19 @@ mod tests {
 
     fn expense(amount: &str, category: &str, date: &str) -> Expense {
         let body = json!({"amount": amount, "category": category, "date": date}).to_string();
-        let fields = ExpenseFields::full(shared::http::body::parse(body.as_bytes()).unwrap(), date.parse().unwrap());
+        let fields = ExpenseFields::full(
+            shared::http::body::parse::<ExpenseInput>(body.as_bytes()).unwrap().entry(),
+            date.parse().unwrap(),
+        );
         Expense::create(UserId::generate(), "e".into(), fields.unwrap(), stamp())
     }
 
     fn budget(amount: &str, category: &str, month: &str) -> Budget {
         let body = json!({"amount": amount, "category": category, "month": month}).to_string();
-        let fields = BudgetFields::full(shared::http::body::parse(body.as_bytes()).unwrap(), month.parse().unwrap());
+        let fields = BudgetFields::full(
+            shared::http::body::parse::<BudgetInput>(body.as_bytes()).unwrap().entry(),
+            month.parse().unwrap(),
+        );
         Budget::create(UserId::generate(), "b".into(), fields.unwrap(), stamp())
     }
 
