@@ -521,7 +521,7 @@ def test_budgets_in_pages_newest_month_first_then_newest_created(fin: Finance) -
     assert [b["id"] for p in fin.budgets.pages({"limit": "2", "month": "2025-03"}) for b in p] == march
 
 
-def test_filtered_pages_are_never_empty_and_the_last_one_has_no_cursor(fin: Finance) -> None:
+def test_filtered_expense_pages_are_never_empty_and_the_last_one_has_no_cursor(fin: Finance) -> None:
     # Two old FOOD expenses under many newer ones of another category: a filtered page must not come
     # back empty (with a cursor to follow) just because the newest items were filtered away.
     food = [fin.expenses.new(category="FOOD", date=f"2025-01-0{d}") for d in (1, 2)]
@@ -530,6 +530,8 @@ def test_filtered_pages_are_never_empty_and_the_last_one_has_no_cursor(fin: Fina
     pages = fin.expenses.pages({"category": "FOOD", "limit": "2"})
     assert [ids(p) for p in pages] == [ids(list(reversed(food)))], f"pages: {[ids(p) for p in pages]}"
 
+
+def test_filtered_budget_pages_are_never_empty_and_the_last_one_has_no_cursor(fin: Finance) -> None:
     savings = fin.budgets.new(category="SAVINGS", month="2025-01")
     for category in ("FOOD", "DATA", "TRANSPORT", "MISCELLANEOUS"):
         for month in ("2025-02", "2025-03"):
