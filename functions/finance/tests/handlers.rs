@@ -264,3 +264,41 @@ async fn another_users_items_are_not_found() {
     assert_eq!(bob.get("/expenses").await.body["results"], json!([]));
     assert_eq!(bob.get("/budgets").await.body["results"], json!([]));
 }
+
+/// DynamoDB filters after it reads: a filtered page keeps reading until it is full, within
+/// a bounded number of queries; past that it answers short, and its cursor goes on.
+#[tokio::test]
+async fn filtered_pages_fill_up_within_a_bounded_read() {
+    let app = TestApp::new().await;
+    let alice = app.user();
+    for day in 1..=2 {
+        alice.create("/expenses", json!({"amount": 1, "category": "FOOD", "date": format!("2026-01-{day:02}")})).await;
+    }
+    for day in 1..=10 {
+        alice.create("/expenses", json!({"amount": 1, "category": "DATA", "date": format!("2026-02-{day:02}")})).await;
+    }
+    let page = alice.get("/expenses?category=FOOD&limit=2").await;
+    let dates: Vec<&str> =
+        page.body["results"].as_array().unwrap().iter().map(|e| e["date"].as_str().unwrap()).collect();
+    assert_eq!(dates, ["2026-01-02", "2026-01-01"], "read past the ten newer DATA expenses");
+    assert_eq!(page.body["next_cursor"], Value::Null);
+
+    // 8 queries of limit + 1 = 2 items read 16 of the 40 newer ones: a short page with a cursor.
+    for day in 1..=28 {
+        alice.create("/expenses", json!({"amount": 1, "category": "DATA", "date": format!("2026-03-{day:02}")})).await;
+    }
+    let first = alice.get("/expenses?category=FOOD&limit=1").await;
+    assert_eq!(first.body["results"], json!([]));
+    let mut cursor = first.body["next_cursor"].as_str().expect("a cursor to go on").to_owned();
+    let mut found = Vec::new();
+    for _ in 0..10 {
+        let next = alice.get(&format!("/expenses?category=FOOD&limit=1&cursor={cursor}")).await;
+        assert_eq!(next.status, 200, "{}", next.body);
+        found.extend(next.body["results"].as_array().unwrap().iter().map(|e| e["date"].as_str().unwrap().to_owned()));
+        match next.body["next_cursor"].as_str() {
+            Some(next_cursor) => cursor = next_cursor.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(found, ["2026-01-02", "2026-01-01"]);
+}

@@ -31,6 +31,9 @@ const GUARDED_ID: &str = "item_id";
 /// How often a write without `If-Match` is retried when another write got there first.
 const UNPINNED_RETRIES: usize = 3;
 
+/// How many queries one filtered page may take to fill up.
+const MAX_QUERIES_PER_PAGE: usize = 8;
+
 const ITEM_IS_CURRENT: &str = "attribute_exists(id) AND version = :expected";
 
 /// An item of an owned table.
@@ -449,9 +452,12 @@ impl<T: Owned> OwnedTable<T> {
     }
 
     /// One page of the caller's items in `scope`, each passing `filter`.
-    /// Costs one query of at most `page.limit + 1` items whatever the table holds (the
-    /// extra one tells whether a next page exists, so the last page has no cursor);
-    /// a filter may make a page shorter, and the cursor stays correct.
+    /// Reads `page.limit + 1` items per query whatever the table holds (the extra one tells
+    /// whether a next page exists, so the last page has no cursor). DynamoDB filters after
+    /// it reads, so while a filter leaves the page short, the next items are read, up to
+    /// `MAX_QUERIES_PER_PAGE` queries: the cost stays bounded by the page size, and only a
+    /// very selective filter still answers a short page, whose cursor then goes on from
+    /// where reading stopped.
     pub async fn page(
         &self,
         owner: &UserId,
@@ -473,17 +479,31 @@ impl<T: Owned> OwnedTable<T> {
         if scope.is_empty() {
             return Ok(Page { results: Vec::new(), next_cursor: None });
         }
-        let output =
-            self.query(owner, scope, filter).limit(page.limit + 1).set_exclusive_start_key(start).send().await?;
-        let mut items = output.items.unwrap_or_default();
         let limit = page.limit as usize;
+        let (mut items, mut resume, mut exhausted) = (Vec::new(), start, false);
+        for _ in 0..MAX_QUERIES_PER_PAGE {
+            let output = self
+                .query(owner, scope, filter.clone())
+                .limit(page.limit + 1)
+                .set_exclusive_start_key(resume.take())
+                .send()
+                .await?;
+            items.extend(output.items.unwrap_or_default());
+            resume = output.last_evaluated_key.filter(|key| !key.is_empty());
+            exhausted = resume.is_none();
+            if exhausted || items.len() > limit {
+                break;
+            }
+        }
         let next_key = if items.len() > limit {
             items.truncate(limit);
             items.last().map(|last| {
                 key_names.iter().filter_map(|&name| Some((name.to_owned(), last.get(name)?.clone()))).collect::<Item>()
             })
+        } else if exhausted {
+            None
         } else {
-            output.last_evaluated_key.filter(|key| !key.is_empty())
+            resume
         };
         let results = items.into_iter().map(decode).collect::<Result<Vec<T>, _>>()?;
         let next_cursor = next_key.as_ref().map(cursor::encode).transpose()?;
