@@ -61,19 +61,10 @@ def this_month_utc() -> str:
     return today_utc()[:7]
 
 
-def month_of(day: str) -> str:
-    return day[:7]
-
-
 def shift_month(month: str, by: int) -> str:
     year, number = map(int, month.split("-"))
     index = year * 12 + (number - 1) + by
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def last_day(month: str) -> str:
-    following = date.fromisoformat(shift_month(month, 1) + "-01")
-    return date.fromordinal(following.toordinal() - 1).isoformat()
 
 
 def unique_month() -> str:

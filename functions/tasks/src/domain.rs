@@ -183,11 +183,7 @@ impl TaskFields {
             (None, Some(false)) if base.status == Status::Completed => Status::Pending,
             (None, _) => base.status,
         };
-        let due_date = match input.due_date {
-            Field::Absent => base.due_date,
-            Field::Null => None,
-            Field::Present(date) => Some(date),
-        };
+        let due_date = input.due_date.change("due_date", errors).unwrap_or(base.due_date);
         let priority = input.priority.optional("priority", errors);
         Self {
             title: base.title,
@@ -384,22 +380,17 @@ mod tests {
 
     #[test]
     fn due_dates_must_exist() {
-        let body = json!({"title": "t", "due_date": "2026-02-30"}).to_string();
-        match shared::http::body::parse::<TaskInput>(body.as_bytes()) {
-            Err(shared::ApiError::Invalid(errors)) => {
-                assert_eq!(errors.get("due_date").unwrap(), ["Enter a valid date in the form YYYY-MM-DD."]);
-            }
-            other => panic!("expected 400 invalid, got {other:?}"),
-        }
+        let errors = errors_of(TaskFields::full(input(json!({"title": "t", "due_date": "2026-02-30"}))));
+        assert_eq!(errors.get("due_date").unwrap(), ["Enter a valid date in the form YYYY-MM-DD."]);
         let fields = TaskFields::full(input(json!({"title": "t", "due_date": "2028-02-29"}))).unwrap();
         assert_eq!(fields.due_date.unwrap().to_string(), "2028-02-29");
     }
 
     #[test]
     fn enums_are_strict() {
-        let rejected =
-            shared::http::body::parse::<TaskInput>(json!({"title": "t", "status": "done"}).to_string().as_bytes());
-        assert_eq!(rejected.unwrap_err().code(), "invalid");
+        let errors = errors_of(TaskFields::full(input(json!({"title": "", "status": "done"}))));
+        assert_eq!(errors.get("status").unwrap(), ["Enter one of: pending, in_progress, completed."]);
+        assert!(errors.get("title").is_some(), "reported together with the other rules");
         assert_eq!(parse_status("in_progress"), Ok(Status::InProgress));
         assert!(parse_status("IN_PROGRESS").is_err());
         assert!(parse_priority("urgent").is_err());

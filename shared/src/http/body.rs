@@ -186,19 +186,30 @@ fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
     probe.0
 }
 
-/// A body field that distinguishes "not sent" from `null` from a value, which
-/// PATCH semantics and "null is not allowed here" both need. Use with `#[serde(default)]`.
+/// A body field that distinguishes "not sent" from `null` from a value, which PATCH
+/// semantics and "null is not allowed here" both need, and holds a wrongly typed value as
+/// its message, so that every other rule still runs and every problem is reported in one
+/// answer. Use with `#[serde(default)]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Field<T> {
     #[default]
     Absent,
     Null,
     Present(T),
+    /// Sent, but not a `T`: the message says why.
+    Invalid(String),
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(deserializer).map(|value| value.map_or(Field::Null, Field::Present))
+        let value = Value::deserialize(deserializer)?;
+        if value.is_null() {
+            return Ok(Field::Null);
+        }
+        Ok(match T::deserialize(value) {
+            Ok(parsed) => Field::Present(parsed),
+            Err(err) => Field::Invalid(humanize(&clean_message(&err.to_string()))),
+        })
     }
 }
 
@@ -210,35 +221,41 @@ impl<T> Field<T> {
     /// The value of a field that must be sent and must not be null.
     pub fn required(self, name: &str, errors: &mut FieldErrors) -> Option<T> {
         match self {
-            Field::Present(value) => Some(value),
             Field::Absent => {
                 errors.add(name, "This field is required.");
                 None
             }
-            Field::Null => {
-                errors.add(name, "This field may not be null.");
-                None
-            }
+            other => other.optional(name, errors),
         }
     }
 
     /// The value of a field that may be left out but must not be null.
     pub fn optional(self, name: &str, errors: &mut FieldErrors) -> Option<T> {
         match self {
-            Field::Present(value) => Some(value),
-            Field::Absent => None,
             Field::Null => {
                 errors.add(name, "This field may not be null.");
                 None
             }
+            other => other.nullable(name, errors),
         }
     }
 
     /// The value of a field where absent and null both mean "none".
-    pub fn nullable(self) -> Option<T> {
+    pub fn nullable(self, name: &str, errors: &mut FieldErrors) -> Option<T> {
+        self.change(name, errors).flatten()
+    }
+
+    /// What a field that may be null asks for: `None` to leave it as it is (absent, or
+    /// invalid and reported), `Some(None)` to clear it, `Some(Some(value))` to set it.
+    pub fn change(self, name: &str, errors: &mut FieldErrors) -> Option<Option<T>> {
         match self {
-            Field::Present(value) => Some(value),
-            Field::Absent | Field::Null => None,
+            Field::Absent => None,
+            Field::Null => Some(None),
+            Field::Present(value) => Some(Some(value)),
+            Field::Invalid(message) => {
+                errors.add(name, message);
+                None
+            }
         }
     }
 }
@@ -294,24 +311,30 @@ mod tests {
     }
 
     #[test]
-    fn wrong_types_name_the_field() {
-        let (code, errors) = errors_of(parse::<Login>(br#"{"username":5}"#));
-        assert_eq!(code, "invalid");
-        assert_eq!(errors.get("username").unwrap()[0], "Expected a string, got number.");
+    fn wrong_types_are_kept_as_their_message() {
+        let login = parse::<Login>(br#"{"username":5,"password":[],"remember":"yes"}"#).unwrap();
+        assert_eq!(login.username, Field::Invalid("Expected a string, got number.".into()));
+        assert_eq!(login.password, Field::Invalid("Expected a string, got sequence.".into()));
+        assert_eq!(login.remember, Field::Invalid("Expected a boolean, got string \"yes\".".into()));
     }
 
     #[test]
-    fn every_bad_field_is_reported_at_once() {
-        let (_, errors) = errors_of(parse::<Login>(br#"{"username":[],"password":{},"remember":"yes","x":1}"#));
-        assert_eq!(errors.get("username").unwrap()[0], "Expected a string, got sequence.");
-        assert_eq!(errors.get("password").unwrap()[0], "Expected a string, got map.");
-        assert_eq!(errors.get("remember").unwrap()[0], "Expected a boolean, got string \"yes\".");
-        assert_eq!(errors.get("x").unwrap()[0], "Unknown field.");
+    fn every_bad_field_is_reported_with_the_other_rules() {
+        let login = parse::<Login>(br#"{"username":{},"remember":null}"#).unwrap();
+        let mut errors = FieldErrors::new();
+        login.username.required("username", &mut errors);
+        login.password.required("password", &mut errors);
+        login.remember.optional("remember", &mut errors);
+        assert_eq!(errors.get("username").unwrap(), ["Expected a string, got map."]);
+        assert_eq!(errors.get("password").unwrap(), ["This field is required."]);
+        assert_eq!(errors.get("remember").unwrap(), ["This field may not be null."]);
+        let (_, unknown) = errors_of(parse::<Login>(br#"{"username":"a","x":1}"#));
+        assert_eq!(unknown.get("x").unwrap(), ["Unknown field."]);
     }
 
     #[test]
     fn enum_values_are_listed() {
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, PartialEq, Deserialize)]
         #[serde(rename_all = "lowercase")]
         enum Colour {
             Red,
@@ -323,11 +346,8 @@ mod tests {
             #[serde(default)]
             colour: Field<Colour>,
         }
-        let errors = match parse::<Paint>(br#"{"colour":"green"}"#).unwrap_err() {
-            ApiError::Invalid(errors) => errors,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(errors.get("colour").unwrap()[0], "Enter one of: red, blue.");
+        let paint = parse::<Paint>(br#"{"colour":"green"}"#).unwrap();
+        assert_eq!(paint.colour, Field::Invalid("Enter one of: red, blue.".into()));
     }
 
     #[test]
@@ -343,6 +363,8 @@ mod tests {
         assert_eq!(login.password, Field::Absent);
         assert_eq!(login.remember, Field::Present(false));
         let mut errors = FieldErrors::new();
+        assert_eq!(login.username.clone().nullable("username", &mut errors), None);
+        assert!(errors.is_empty(), "null is none for a nullable field");
         assert_eq!(login.username.required("username", &mut errors), None);
         assert_eq!(login.password.required("password", &mut errors), None);
         assert_eq!(errors.get("username").unwrap()[0], "This field may not be null.");

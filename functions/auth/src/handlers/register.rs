@@ -34,8 +34,8 @@ pub async fn register(
     let mut errors = FieldErrors::new();
     let username = body.username.required("username", &mut errors);
     let password = body.password.required("password", &mut errors).map(SecretString::from);
-    let registration =
-        Registration::parse(username, body.email.nullable(), password, errors).map_err(ApiError::Invalid)?;
+    let email = body.email.nullable("email", &mut errors);
+    let registration = Registration::parse(username, email, password, errors).map_err(ApiError::Invalid)?;
 
     let email = registration.email.as_ref().map(|e| e.as_str().to_owned());
     // Answer obvious duplicates before spending a hash; the transaction decides races.

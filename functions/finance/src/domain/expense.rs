@@ -180,6 +180,18 @@ mod tests {
     }
 
     #[test]
+    fn a_wrongly_typed_field_is_reported_with_every_other_problem() {
+        let errors = ExpenseFields::full(input(json!({"amount": "abc", "description": null})), today()).unwrap_err();
+        assert_eq!(errors.get("amount").unwrap(), ["A valid number is required."]);
+        assert_eq!(errors.get("category").unwrap(), ["This field is required."]);
+        assert_eq!(errors.get("description").unwrap(), ["This field may not be null."]);
+        let current = ExpenseFields::full(input(json!({"amount": 1, "category": "FOOD"})), today()).unwrap();
+        let errors = current.patch(input(json!({"amount": true}))).unwrap_err();
+        assert_eq!(errors.get("amount").unwrap(), ["A valid number is required."]);
+        assert!(errors.get("non_field_errors").is_none(), "a wrongly typed field was still sent");
+    }
+
+    #[test]
     fn description_is_at_most_500_characters() {
         let ok = json!({"amount": "1", "category": "DATA", "description": "é".repeat(500)});
         assert!(ExpenseFields::full(input(ok), today()).is_ok());
