@@ -31,6 +31,13 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Adds every message of `other`.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, messages) in other.0 {
+            self.0.entry(field).or_default().extend(messages);
+        }
+    }
+
     pub fn get(&self, field: &str) -> Option<&[String]> {
         self.0.get(field).map(Vec::as_slice)
     }

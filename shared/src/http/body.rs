@@ -29,14 +29,51 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
-        let bytes = read_limited(req.into_body()).await?;
-        match content_type {
-            Some(value) if is_json(value.to_str().unwrap_or_default()) => {}
-            None if bytes.is_empty() => return Err(ApiError::ParseError("A JSON request body is required.".into())),
-            _ => return Err(ApiError::UnsupportedMediaType),
+        parse(&read_json(req).await?).map(JsonBody)
+    }
+}
+
+/// A request body as `T`, with its unknown fields set aside rather than refused, for
+/// handlers that report them in one answer with their own rules' findings.
+#[derive(Debug)]
+pub struct JsonInput<T> {
+    pub value: T,
+    pub unknown: FieldErrors,
+}
+
+impl<S, T> FromRequest<S> for JsonInput<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        parse_input(&read_json(req).await?)
+    }
+}
+
+impl<T> JsonInput<T> {
+    /// `rules`' outcome for this body, its unknown fields reported with the rules' errors.
+    pub fn check<F>(&self, rules: Result<F, FieldErrors>) -> Result<F, ApiError> {
+        match rules {
+            Ok(fields) => self.unknown.clone().into_result().map(|()| fields),
+            Err(mut errors) => {
+                errors.merge(self.unknown.clone());
+                Err(ApiError::Invalid(errors))
+            }
         }
-        parse(&bytes).map(JsonBody)
+    }
+}
+
+/// The bytes of a JSON body: 415 for another content type, 413 past the limit.
+async fn read_json(req: Request) -> Result<bytes::Bytes, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
+    let bytes = read_limited(req.into_body()).await?;
+    match content_type {
+        Some(value) if is_json(value.to_str().unwrap_or_default()) => Ok(bytes),
+        None if bytes.is_empty() => Err(ApiError::ParseError("A JSON request body is required.".into())),
+        _ => Err(ApiError::UnsupportedMediaType),
     }
 }
 
@@ -64,6 +101,13 @@ fn is_json(content_type: &str) -> bool {
 /// Parses and checks a body; public so every rule is unit-testable without HTTP.
 /// Unknown fields and every wrongly typed field are reported together.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let input = parse_input(bytes)?;
+    input.unknown.into_result()?;
+    Ok(input.value)
+}
+
+/// [`parse`], with the unknown fields set aside instead of refused.
+pub fn parse_input<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonInput<T>, ApiError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|err| ApiError::ParseError(format!("Malformed JSON: {}.", clean_message(&err.to_string()))))?;
     let Value::Object(mut object) = value else {
@@ -72,18 +116,25 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     for field in READ_ONLY_FIELDS {
         object.remove(*field);
     }
-    let mut errors = unknown_fields::<T>(&object);
+    let unknown = unknown_fields::<T>(&object);
+    object.retain(|key, _| unknown.get(key).is_none());
+    let mut errors = FieldErrors::new();
     // serde stops at the first bad field: drop it and try again to find the others. Each
     // round removes a key, so this ends after at most as many rounds as there are keys.
+    // (`Field` members never fail here: they keep a wrong value as `Field::Invalid`.)
     loop {
         let err = match serde_path_to_error::deserialize::<_, T>(Value::Object(object.clone())) {
-            Ok(parsed) if errors.is_empty() => return Ok(parsed),
-            Ok(_) => return Err(ApiError::Invalid(errors)),
+            Ok(value) if errors.is_empty() => return Ok(JsonInput { value, unknown }),
+            Ok(_) => {
+                errors.merge(unknown);
+                return Err(ApiError::Invalid(errors));
+            }
             Err(err) => err,
         };
         let message = clean_message(&err.inner().to_string());
         if let Some(missing) = missing_field_name(&message) {
             errors.add(missing, "This field is required.");
+            errors.merge(unknown);
             return Err(ApiError::Invalid(errors));
         }
         let field = match err.path().iter().next() {
@@ -92,6 +143,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         errors.add(field.clone(), humanize(&message));
         if object.remove(&field).is_none() {
+            errors.merge(unknown);
             return Err(ApiError::Invalid(errors));
         }
     }

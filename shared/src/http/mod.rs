@@ -8,5 +8,5 @@ pub mod response;
 
 pub use app::{finish, init_logging, run};
 pub use auth::AuthUser;
-pub use body::{Field, JsonBody};
+pub use body::{Field, JsonBody, JsonInput};
 pub use item_id::ItemId;

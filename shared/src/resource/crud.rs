@@ -22,7 +22,7 @@ use super::version::{IfMatch, Version};
 use crate::clock;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::response::{created, with_etag};
-use crate::http::{AuthUser, ItemId, JsonBody};
+use crate::http::{AuthUser, ItemId, JsonInput};
 use crate::ids::{UserId, new_id};
 
 /// An owned item the API serves under `COLLECTION` and `COLLECTION/{id}`.
@@ -70,9 +70,9 @@ impl Stamp {
 pub async fn create<R: Resource>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
-    JsonBody(input): JsonBody<R::Input>,
+    body: JsonInput<R::Input>,
 ) -> Result<Response, ApiError> {
-    let fields = R::full(input).map_err(ApiError::Invalid)?;
+    let fields = body.check(R::full(body.value.clone()))?;
     let item = R::create(caller.user_id, new_id(), fields, Stamp::first());
     table.insert(&item).await?;
     let location = format!("{}/{}", R::COLLECTION, item.id());
@@ -94,9 +94,9 @@ pub async fn replace<R: Resource>(
     caller: AuthUser,
     ItemId(id): ItemId,
     if_match: IfMatch,
-    JsonBody(input): JsonBody<R::Input>,
+    body: JsonInput<R::Input>,
 ) -> Result<Response, ApiError> {
-    let fields = R::full(input).map_err(ApiError::Invalid)?;
+    let fields = body.check(R::full(body.value.clone()))?;
     let item = table
         .update(&caller.user_id, &id, &if_match, |current| {
             Ok(current.successor(fields.clone(), Stamp::after(current.version())))
@@ -111,11 +111,11 @@ pub async fn patch<R: Resource>(
     caller: AuthUser,
     ItemId(id): ItemId,
     if_match: IfMatch,
-    JsonBody(input): JsonBody<R::Input>,
+    body: JsonInput<R::Input>,
 ) -> Result<Response, ApiError> {
     let item = table
         .update(&caller.user_id, &id, &if_match, |current| {
-            let fields = current.patch(input.clone()).map_err(ApiError::Invalid)?;
+            let fields = body.check(current.patch(body.value.clone()))?;
             Ok(current.successor(fields, Stamp::after(current.version())))
         })
         .await?;
