@@ -192,12 +192,13 @@ def test_every_bad_value_is_reported_at_once(tasks: Tasks) -> None:
 
 
 def test_every_wrongly_typed_or_unknown_field_is_reported_at_once(tasks: Tasks) -> None:
-    # Wrong types, unknown enum values and unknown fields are caught while the JSON is read, all of
-    # them in one answer; value rules (the blank title) are checked once the types are right.
+    # Wrong types, unknown enum values, unknown fields and value rules (the blank title): every
+    # problem of the body in one answer.
     body = {"title": "", "status": "done", "priority": "urgent", "completed": "x", "colour": "red"}
     response = tasks.create(body)
     result = assert_error(response, 400, "invalid")
-    assert set(result["errors"]) == {"status", "priority", "completed", "colour"}, result
+    assert set(result["errors"]) == {"title", "status", "priority", "completed", "colour"}, result
+    assert result["errors"]["title"] == ["This field may not be blank."], result
     assert result["errors"]["priority"] == ["Enter one of: low, medium, high."], result
     assert result["errors"]["colour"] == ["Unknown field."], result
     _nothing_created(tasks)
