@@ -105,6 +105,31 @@ macro_rules! text_serde {
 text_serde!(CalendarDate);
 text_serde!(Month);
 
+impl utoipa::PartialSchema for CalendarDate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
+            .pattern(Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            .examples(["2026-11-23"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CalendarDate {}
+
+impl utoipa::PartialSchema for Month {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))
+            .examples(["2026-11"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Month {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,24 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Every `code` an error body can carry (the OpenAPI document lists them).
+    pub const CODES: &[&str] = &[
+        "parse_error",
+        "invalid",
+        "not_authenticated",
+        "token_not_valid",
+        "invalid_credentials",
+        "not_found",
+        "method_not_allowed",
+        "conflict",
+        "precondition_failed",
+        "payload_too_large",
+        "unsupported_media_type",
+        "throttled",
+        "service_unavailable",
+        "internal_error",
+    ];
+
     /// A 400 `invalid` naming one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(FieldErrors::single(field, message))
@@ -188,6 +206,28 @@ mod tests {
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, headers, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn every_code_is_listed() {
+        let every = [
+            ApiError::ParseError(String::new()),
+            ApiError::Invalid(FieldErrors::new()),
+            ApiError::NotAuthenticated,
+            ApiError::TokenNotValid,
+            ApiError::InvalidCredentials,
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed { allow: None },
+            ApiError::Conflict { detail: String::new(), errors: FieldErrors::new() },
+            ApiError::PreconditionFailed,
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::UnsupportedMediaType,
+            ApiError::Throttled { retry_after_secs: 1 },
+            ApiError::ServiceUnavailable,
+            ApiError::Internal(String::new()),
+        ];
+        let codes: Vec<&str> = every.iter().map(ApiError::code).collect();
+        assert_eq!(codes, ApiError::CODES);
     }
 
     #[tokio::test]

@@ -31,6 +31,17 @@ impl FromStr for UserId {
     }
 }
 
+impl utoipa::PartialSchema for UserId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some("A ULID."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for UserId {}
+
 /// A fresh time-ordered id as a string, for items and token ids.
 pub fn new_id() -> String {
     Ulid::new().to_string()

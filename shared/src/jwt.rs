@@ -15,7 +15,7 @@ const MAX_TOKEN_LEN: usize = 4096;
 /// Tolerated clock skew between the issuing and the verifying function.
 const LEEWAY_SECS: u64 = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenType {
     Access,
@@ -55,12 +55,18 @@ impl Claims {
 }
 
 /// A freshly signed token pair, as the token endpoints answer it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
+    /// Send as `Authorization: Bearer <access>`.
     pub access: String,
+    /// Send to /auth/refresh for a new pair, or to /auth/logout.
     pub refresh: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String)]
     pub token_type: &'static str,
+    /// Seconds the access token is valid.
     pub expires_in: u64,
+    /// Seconds the refresh token is valid.
     pub refresh_expires_in: u64,
     #[serde(skip)]
     pub refresh_claims: Claims,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod jwt;
+pub mod openapi;
 pub mod password;
 pub mod resource;
 #[cfg(feature = "test-support")]

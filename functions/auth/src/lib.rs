@@ -1,5 +1,6 @@
 //! The auth function: registration, JWT login, refresh rotation, logout.
 
+pub mod api;
 pub mod config;
 pub mod domain;
 pub mod handlers;

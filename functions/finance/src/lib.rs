@@ -1,6 +1,7 @@
 //! The finance function: each user's expenses and budgets in exact decimals, and the
 //! monthly summary of both.
 
+pub mod api;
 pub mod config;
 pub mod domain;
 pub mod handlers;

@@ -6,11 +6,12 @@ use shared::calendar::CalendarDate;
 use shared::http::Field;
 use shared::ids::UserId;
 use shared::resource::{Resource, Stamp, Version};
+use utoipa::ToSchema;
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 5000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     #[default]
@@ -29,7 +30,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -65,8 +66,10 @@ pub struct Task {
 }
 
 /// A task as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Task)]
 pub struct TaskView {
+    /// A ULID.
     pub id: String,
     pub title: String,
     pub description: String,
@@ -74,7 +77,9 @@ pub struct TaskView {
     pub completed: bool,
     pub due_date: Option<CalendarDate>,
     pub priority: Priority,
+    /// RFC 3339, UTC.
     pub created_at: String,
+    /// RFC 3339, UTC.
     pub updated_at: String,
     pub version: Version,
 }
@@ -97,19 +102,28 @@ impl From<Task> for TaskView {
 }
 
 /// The body of POST, PUT and PATCH. Read-only fields sent back are dropped before this.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = TaskInput)]
 pub struct TaskInput {
+    /// Required by POST and PUT: 1 to 200 characters after trimming.
     #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Field<String>,
     #[serde(default)]
+    #[schema(value_type = String, max_length = 5000)]
     pub description: Field<String>,
     #[serde(default)]
+    #[schema(value_type = Status)]
     pub status: Field<Status>,
+    /// `true` sets status `completed`; `false` reopens a completed task as `pending`.
     #[serde(default)]
+    #[schema(value_type = bool)]
     pub completed: Field<bool>,
     #[serde(default)]
+    #[schema(value_type = Option<CalendarDate>)]
     pub due_date: Field<CalendarDate>,
     #[serde(default)]
+    #[schema(value_type = Priority)]
     pub priority: Field<Priority>,
 }
 

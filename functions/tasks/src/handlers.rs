@@ -10,7 +10,7 @@ use shared::resource::{OwnedTable, Page, QueryParams};
 use crate::domain::{Task, TaskFilter, TaskView, parse_bool, parse_priority, parse_status};
 use crate::store;
 
-const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "status", "completed", "priority", "due_before", "due_after"];
+pub const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "status", "completed", "priority", "due_before", "due_after"];
 
 pub async fn list(
     State(tasks): State<OwnedTable<Task>>,

@@ -1,5 +1,6 @@
 //! The tasks function: each user's own tasks, with filters, pages and ETags.
 
+pub mod api;
 pub mod config;
 pub mod domain;
 pub mod handlers;

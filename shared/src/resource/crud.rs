@@ -24,6 +24,9 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::response::{created, with_etag};
 use crate::http::{AuthUser, ItemId, JsonInput};
 use crate::ids::{UserId, new_id};
+use crate::openapi::{Needs, Op};
+use utoipa::ToSchema;
+use utoipa::openapi::path::HttpMethod;
 
 /// An owned item the API serves under `COLLECTION` and `COLLECTION/{id}`.
 pub trait Resource: Owned + Send + Sync + 'static {
@@ -36,6 +39,9 @@ pub trait Resource: Owned + Send + Sync + 'static {
 
     /// The collection's path, such as `/tasks`.
     const COLLECTION: &'static str;
+
+    /// Whether a write can collide with another item (a unique value): 409.
+    const MAY_CONFLICT: bool = false;
 
     /// POST and PUT: every field from `input`, omitted ones back to their defaults.
     fn full(input: Self::Input) -> Result<Self::Fields, FieldErrors>;
@@ -130,4 +136,58 @@ pub async fn delete<R: Resource>(
 ) -> Result<StatusCode, ApiError> {
     table.remove(&caller.user_id, &id, &if_match).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The OpenAPI operations of [`create`], [`get`], [`replace`], [`patch`] and [`delete`] for
+/// `R`, under `tag`; `noun` names one item in summaries ("task").
+pub fn operations<R>(tag: &str, noun: &str) -> Vec<Op>
+where
+    R: Resource,
+    R::Input: ToSchema,
+    R::View: ToSchema,
+{
+    let collection = R::COLLECTION;
+    let item = format!("{collection}/{{id}}");
+    let base = Needs { token: true, database: true, conflict: R::MAY_CONFLICT, ..Needs::default() };
+    let written = Needs { body: true, ..base };
+    let one = Needs { item: true, ..base };
+    let changed = Needs { body: true, item: true, if_match: true, ..base };
+    vec![
+        Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create a {noun}"), written)
+            .body::<R::Input>()
+            .answers::<R::View>(201, &format!("The new {noun}."), true, true),
+        Op::new(
+            HttpMethod::Get,
+            &item,
+            tag,
+            &format!("get_{noun}"),
+            &format!("Read a {noun}"),
+            Needs { conflict: false, ..one },
+        )
+        .answers::<R::View>(200, &format!("The {noun}."), true, false),
+        Op::new(HttpMethod::Put, &item, tag, &format!("replace_{noun}"), &format!("Replace a {noun}"), changed)
+            .description("Full replacement: omitted fields go back to their defaults.")
+            .body::<R::Input>()
+            .answers::<R::View>(200, &format!("The {noun}, one version later."), true, false),
+        Op::new(
+            HttpMethod::Patch,
+            &item,
+            tag,
+            &format!("update_{noun}"),
+            &format!("Update some fields of a {noun}"),
+            changed,
+        )
+        .description("Only the fields sent change; a body with nothing to change is 400.")
+        .body::<R::Input>()
+        .answers::<R::View>(200, &format!("The {noun}, one version later."), true, false),
+        Op::new(
+            HttpMethod::Delete,
+            &item,
+            tag,
+            &format!("delete_{noun}"),
+            &format!("Delete a {noun}"),
+            Needs { if_match: true, conflict: false, ..one },
+        )
+        .answers_empty(204, "Deleted."),
+    ]
 }

@@ -30,6 +30,18 @@ impl Version {
     }
 }
 
+impl utoipa::PartialSchema for Version {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::Integer)
+            .minimum(Some(1))
+            .description(Some("Starts at 1 and grows by one with every change; the ETag is this number, quoted."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Version {}
+
 /// The `If-Match` header of a write, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum IfMatch {

@@ -13,7 +13,8 @@ pub struct User {
 }
 
 /// What the API shows of a user: never the hash.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     pub id: UserId,
     pub username: String,

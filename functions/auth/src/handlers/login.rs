@@ -12,11 +12,14 @@ use shared::{ApiError, FieldErrors, clock};
 use crate::domain::LoginName;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
+    /// A username, or the email.
     #[serde(default)]
+    #[schema(value_type = String, required = true)]
     username: Field<String>,
     #[serde(default)]
+    #[schema(value_type = String, required = true)]
     password: Field<String>,
 }
 

@@ -5,7 +5,7 @@ mod me;
 mod register;
 mod tokens;
 
-pub use login::login;
+pub use login::{LoginRequest, login};
 pub use me::me;
-pub use register::register;
-pub use tokens::{logout, logout_all, refresh, verify};
+pub use register::{RegisterRequest, register};
+pub use tokens::{RefreshRequest, TokenInfo, VerifyRequest, logout, logout_all, refresh, verify};

@@ -14,13 +14,19 @@ use crate::domain::{Registration, User, UserView};
 use crate::state::AppState;
 use crate::store::CreateUserError;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
+    /// 3 to 150 ASCII letters, digits and `. + - _`; unique ignoring case.
     #[serde(default)]
+    #[schema(value_type = String, required = true, pattern = r"^[A-Za-z0-9.+_-]{3,150}$")]
     username: Field<String>,
+    /// Optional; unique ignoring case.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Email)]
     email: Field<String>,
+    /// 8 to 128 characters, not all digits, not the username, not a common password.
     #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 128)]
     password: Field<String>,
 }
 

@@ -10,21 +10,25 @@ use shared::{ApiError, FieldErrors, clock};
 
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     #[serde(default)]
+    #[schema(value_type = String, required = true)]
     refresh: Field<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerifyRequest {
+    /// An access or a refresh token.
     #[serde(default)]
+    #[schema(value_type = String, required = true)]
     token: Field<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     token_type: TokenType,
+    /// RFC 3339, UTC.
     expires_at: String,
 }
 

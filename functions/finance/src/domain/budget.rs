@@ -43,8 +43,10 @@ impl Budget {
 }
 
 /// A budget as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Budget)]
 pub struct BudgetView {
+    /// A ULID.
     pub id: String,
     pub amount: Amount,
     pub description: String,
@@ -71,15 +73,22 @@ impl From<Budget> for BudgetView {
 }
 
 /// The body of POST, PUT and PATCH.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct BudgetInput {
+    /// Required by POST and PUT.
     #[serde(default)]
+    #[schema(value_type = Amount)]
     pub amount: Field<Amount>,
     #[serde(default)]
+    #[schema(value_type = String, max_length = 500)]
     pub description: Field<String>,
+    /// Required by POST and PUT.
     #[serde(default)]
+    #[schema(value_type = BudgetCategory)]
     pub category: Field<BudgetCategory>,
+    /// Defaults to the current month (UTC).
     #[serde(default)]
+    #[schema(value_type = Month)]
     pub month: Field<Month>,
 }
 
@@ -115,6 +124,7 @@ impl Resource for Budget {
     type View = BudgetView;
 
     const COLLECTION: &'static str = "/budgets";
+    const MAY_CONFLICT: bool = true;
 
     fn full(input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
         BudgetFields::full(input.entry(), Month::current())

@@ -25,8 +25,10 @@ pub struct Expense {
 }
 
 /// An expense as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Expense)]
 pub struct ExpenseView {
+    /// A ULID.
     pub id: String,
     pub amount: Amount,
     pub description: String,
@@ -53,15 +55,22 @@ impl From<Expense> for ExpenseView {
 }
 
 /// The body of POST, PUT and PATCH.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ExpenseInput {
+    /// Required by POST and PUT.
     #[serde(default)]
+    #[schema(value_type = Amount)]
     pub amount: Field<Amount>,
     #[serde(default)]
+    #[schema(value_type = String, max_length = 500)]
     pub description: Field<String>,
+    /// Required by POST and PUT.
     #[serde(default)]
+    #[schema(value_type = ExpenseCategory)]
     pub category: Field<ExpenseCategory>,
+    /// Defaults to today (UTC).
     #[serde(default)]
+    #[schema(value_type = CalendarDate)]
     pub date: Field<CalendarDate>,
 }
 

@@ -108,6 +108,44 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
+/// Sent as a decimal string or a JSON number; answered as a string with two decimals.
+impl utoipa::PartialSchema for Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        use utoipa::openapi::{ObjectBuilder, OneOfBuilder, Type};
+        let text = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^0*([1-9][0-9]{0,8}(\.[0-9]{1,2})?|1000000000(\.00?)?|0\.(0[1-9]|[1-9][0-9]?))$"))
+            .examples(["12.50"]);
+        let number = ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .exclusive_minimum(Some(0))
+            .maximum(Some(1_000_000_000))
+            .multiple_of(Some(0.01));
+        OneOfBuilder::new()
+            .item(text)
+            .item(number)
+            .description(Some(
+                "More than 0, at most 1000000000, at most two decimal places; exact. Answered as a string with two decimals.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Amount {}
+
+/// Sums and differences are answered as strings with two decimals, negative when over.
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some(r"^-?[0-9]+\.[0-9]{2}$"))
+            .examples(["12.50"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 /// A sum or difference of amounts: zero or negative too (a budget's remaining money).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Money(Decimal);

@@ -8,7 +8,7 @@ use shared::calendar::Month;
 
 use super::{Budget, BudgetCategory, Expense, Money};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub month: Month,
     pub categories: Vec<CategorySummary>,
@@ -17,7 +17,7 @@ pub struct Summary {
 }
 
 /// `budget` and `remaining` are null for spending without a budget; `over` is spent > budget.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CategorySummary {
     pub category: BudgetCategory,
     pub budget: Option<Money>,

@@ -11,7 +11,8 @@ use crate::domain::summary::summarize;
 use crate::domain::{Budget, BudgetFilter, BudgetView, Expense, Summary};
 use crate::store::{budgets, expenses};
 
-const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "month", "category"];
+pub const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "month", "category"];
+pub const SUMMARY_PARAMETERS: &[&str] = &["month"];
 
 pub async fn list(
     State(table): State<OwnedTable<Budget>>,
@@ -36,7 +37,7 @@ pub async fn summary(
     caller: AuthUser,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Summary>, ApiError> {
-    let mut params = QueryParams::parse(query.as_deref(), &["month"])?;
+    let mut params = QueryParams::parse(query.as_deref(), SUMMARY_PARAMETERS)?;
     let month = params.take_parsed("month", str::parse::<Month>);
     params.finish()?;
     let month = month.unwrap_or_else(Month::current);

@@ -9,7 +9,7 @@ use shared::resource::{OwnedTable, Page, QueryParams};
 use crate::domain::{Expense, ExpenseFilter, ExpenseView};
 use crate::store::expenses;
 
-const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "category", "from", "to"];
+pub const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "category", "from", "to"];
 
 pub async fn list(
     State(table): State<OwnedTable<Expense>>,

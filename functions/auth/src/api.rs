@@ -1,0 +1,52 @@
+//! The auth function's part of the OpenAPI document, from the types its routes use.
+
+use shared::jwt::TokenPair;
+use shared::openapi::{self, Needs, Op};
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::HttpMethod;
+
+use crate::domain::UserView;
+use crate::handlers::{LoginRequest, RefreshRequest, RegisterRequest, TokenInfo, VerifyRequest};
+
+pub fn openapi() -> OpenApi {
+    let public = Needs { body: true, database: true, ..Needs::default() };
+    let bearer = Needs { token: true, database: true, ..Needs::default() };
+    openapi::document(vec![
+        Op::new(HttpMethod::Post, "/auth/register", "auth", "register", "Register", Needs { conflict: true, ..public })
+            .body::<RegisterRequest>()
+            .answers::<UserView>(201, "The new user; `Location: /auth/me`.", false, true),
+        Op::new(
+            HttpMethod::Post,
+            "/auth/login",
+            "auth",
+            "login",
+            "Log in",
+            Needs { token: false, throttle: true, ..public },
+        )
+        .description("401 `invalid_credentials` for a wrong name or password, after the same work either way.")
+        .body::<LoginRequest>()
+        .answers::<TokenPair>(200, "A token pair.", false, false)
+        .unauthorized_without_token(),
+        Op::new(HttpMethod::Post, "/auth/refresh", "auth", "refresh", "Rotate a refresh token", public)
+            .description("The old refresh token is revoked; presenting a revoked one again revokes its whole login.")
+            .body::<RefreshRequest>()
+            .answers::<TokenPair>(200, "A new token pair.", false, false)
+            .unauthorized_without_token(),
+        Op::new(HttpMethod::Post, "/auth/verify", "auth", "verify", "Check a token", public)
+            .body::<VerifyRequest>()
+            .answers::<TokenInfo>(200, "The token is valid.", false, false)
+            .unauthorized_without_token(),
+        Op::new(HttpMethod::Post, "/auth/logout", "auth", "logout", "Revoke a refresh token", public)
+            .body::<RefreshRequest>()
+            .answers_empty(204, "Revoked until it would have expired.")
+            .unauthorized_without_token(),
+        Op::new(HttpMethod::Post, "/auth/logout-all", "auth", "logout_all", "Revoke every refresh token", bearer)
+            .answers_empty(204, "Every refresh token issued so far is revoked."),
+        Op::new(HttpMethod::Get, "/auth/me", "auth", "me", "Who am I", bearer).answers::<UserView>(
+            200,
+            "The caller.",
+            false,
+            false,
+        ),
+    ])
+}

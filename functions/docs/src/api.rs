@@ -1,0 +1,52 @@
+//! The whole API's OpenAPI 3.1 document: every function's part, the security scheme, and
+//! this function's own `/health`.
+
+use serde::Serialize;
+use shared::openapi::{self, BEARER, Needs, Op};
+use utoipa::ToSchema;
+use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
+
+/// The answer of `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+pub fn openapi() -> OpenApi {
+    let info = InfoBuilder::new()
+        .title("taskmoney API")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(
+            "A personal task and money API: register, log in with JWTs, and manage your own tasks, expenses and \
+             budgets. Authorize with the `access` token of POST /auth/login. Errors are always \
+             `{\"detail\", \"code\"}` (plus `errors` per field for 400 `invalid` and 409 `conflict`).",
+        ))
+        .build();
+    let tags = [
+        ("auth", "Register, log in, rotate and revoke tokens."),
+        ("tasks", "Your tasks."),
+        ("expenses", "Your expenses, in exact decimals."),
+        ("budgets", "Your budgets (one per category and month) and the monthly summary."),
+        ("health", "Liveness."),
+    ]
+    .map(|(name, description)| TagBuilder::new().name(name).description(Some(description)).build());
+    let mut document = OpenApiBuilder::new().info(info).tags(Some(tags)).build();
+    let health = Op::new(HttpMethod::Get, "/health", "health", "health", "Is the API up", Needs::default())
+        .answers::<Health>(200, "`{\"status\": \"ok\"}`.", false, false);
+    for part in [openapi::document(vec![health]), auth::api::openapi(), tasks::api::openapi(), finance::api::openapi()]
+    {
+        document.merge(part);
+    }
+    let scheme = HttpBuilder::new()
+        .scheme(HttpAuthScheme::Bearer)
+        .bearer_format("JWT")
+        .description(Some("The `access` token of POST /auth/login or /auth/refresh."));
+    if let Some(components) = document.components.as_mut() {
+        components.add_security_scheme(BEARER, SecurityScheme::Http(scheme.build()));
+    }
+    document
+}

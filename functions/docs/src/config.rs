@@ -1,0 +1,16 @@
+//! The docs function's configuration, read once at cold start.
+
+use shared::config::{ConfigError, CorsSettings, Env};
+
+#[derive(Debug, Clone)]
+pub struct DocsConfig {
+    pub cors: CorsSettings,
+}
+
+impl DocsConfig {
+    pub fn from_env(mut env: Env) -> Result<Self, ConfigError> {
+        let config = Self { cors: CorsSettings::from_env(&mut env) };
+        env.finish()?;
+        Ok(config)
+    }
+}

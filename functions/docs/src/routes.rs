@@ -1,0 +1,18 @@
+//! Every route of the docs function, in one place.
+
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use shared::config::CorsSettings;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::api::{Health, openapi};
+
+pub fn router(cors: &CorsSettings) -> Router {
+    // Swagger UI's assets are compiled in (the `vendored` feature): /docs needs no internet.
+    let docs = SwaggerUi::new("/docs")
+        .url("/openapi.json", openapi())
+        .config(Config::default().persist_authorization(true).try_it_out_enabled(true));
+    let routes = Router::new().route("/health", get(|| async { Json(Health { status: "ok" }) })).merge(docs);
+    shared::http::finish(routes, cors)
+}

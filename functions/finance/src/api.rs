@@ -1,0 +1,112 @@
+//! The finance function's part of the OpenAPI document, from the types its routes use.
+
+use shared::calendar::{CalendarDate, Month};
+use shared::openapi::{self, Needs, Op, string_schema};
+use shared::resource::crud;
+use utoipa::PartialSchema;
+use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::{OpenApi, RefOr, Schema};
+
+use crate::domain::{Budget, BudgetView, Expense, ExpenseView, Summary};
+
+const EXPENSE_CATEGORIES: &[&str] = &["FOOD", "DATA", "TRANSPORT", "MISCELLANEOUS"];
+const BUDGET_CATEGORIES: &[&str] = &["FOOD", "DATA", "SAVINGS", "TRANSPORT", "MISCELLANEOUS"];
+
+fn list_needs() -> Needs {
+    Needs { token: true, query: true, database: true, ..Needs::default() }
+}
+
+pub fn openapi() -> OpenApi {
+    let date: RefOr<Schema> = CalendarDate::schema();
+    let month: RefOr<Schema> = Month::schema();
+    let mut expense_parameters = openapi::page_parameters();
+    expense_parameters.extend([
+        ("category", "Only this category.", string_schema(EXPENSE_CATEGORIES, None, None)),
+        ("from", "Only expenses on or after this date.", date.clone()),
+        ("to", "Only expenses on or before this date (not before `from`).", date),
+    ]);
+    let mut budget_parameters = openapi::page_parameters();
+    budget_parameters.extend([
+        ("month", "Only this month.", month.clone()),
+        ("category", "Only this category.", string_schema(BUDGET_CATEGORIES, None, None)),
+    ]);
+    let mut operations = vec![
+        Op::new(
+            HttpMethod::Get,
+            "/expenses",
+            "expenses",
+            "list_expenses",
+            "List your expenses, newest date first",
+            list_needs(),
+        )
+        .query(&expense_parameters)
+        .answers_page::<ExpenseView>("One page of expenses."),
+        Op::new(
+            HttpMethod::Get,
+            "/budgets",
+            "budgets",
+            "list_budgets",
+            "List your budgets, newest month first",
+            list_needs(),
+        )
+        .query(&budget_parameters)
+        .answers_page::<BudgetView>("One page of budgets."),
+        Op::new(
+            HttpMethod::Get,
+            "/budgets/summary",
+            "budgets",
+            "budget_summary",
+            "A month's budgets and spending",
+            list_needs(),
+        )
+        .description(
+            "Every category with a budget or spending that month: budget, spent, remaining (null without a \
+                 budget) and over (spent > budget), and the totals. Reads only that month.",
+        )
+        .query(&[("month", "The month; defaults to the current one (UTC).", month)])
+        .answers::<Summary>(200, "The summary.", false, false),
+    ];
+    operations.extend(crud::operations::<Expense>("expenses", "expense"));
+    operations.extend(crud::operations::<Budget>("budgets", "budget"));
+    openapi::document(operations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::{budgets, expenses};
+
+    fn query_names(document: &OpenApi, path: &str) -> Vec<String> {
+        let operation = document.paths.paths[path].get.as_ref().unwrap();
+        operation
+            .parameters
+            .iter()
+            .flatten()
+            .filter_map(|parameter| match parameter {
+                RefOr::T(parameter) => Some(parameter.name.clone()),
+                RefOr::Ref(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lists_document_exactly_the_parameters_their_handlers_take() {
+        let document = openapi();
+        assert_eq!(query_names(&document, "/expenses"), expenses::LIST_PARAMETERS);
+        assert_eq!(query_names(&document, "/budgets"), budgets::LIST_PARAMETERS);
+        assert_eq!(query_names(&document, "/budgets/summary"), budgets::SUMMARY_PARAMETERS);
+    }
+
+    #[test]
+    fn categories_are_documented_as_the_enums_spell_them() {
+        let spelled = |value: serde_json::Value| value.as_str().unwrap().to_owned();
+        let expense: Vec<String> = EXPENSE_CATEGORIES
+            .iter()
+            .map(|c| spelled(serde_json::to_value(c.parse::<crate::domain::ExpenseCategory>().unwrap()).unwrap()))
+            .collect();
+        assert_eq!(expense, EXPENSE_CATEGORIES);
+        for category in BUDGET_CATEGORIES {
+            assert!(category.parse::<crate::domain::BudgetCategory>().is_ok(), "{category}");
+        }
+    }
+}

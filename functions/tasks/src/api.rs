@@ -1,0 +1,58 @@
+//! The tasks function's part of the OpenAPI document, from the types its routes use.
+
+use shared::openapi::{self, Needs, Op, string_schema};
+use shared::resource::crud;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::HttpMethod;
+
+use crate::domain::{Task, TaskView};
+
+pub fn openapi() -> OpenApi {
+    let date = string_schema(&[], Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), Some("date"));
+    let mut parameters = openapi::page_parameters();
+    parameters.extend([
+        ("status", "Only tasks with this status.", string_schema(&["pending", "in_progress", "completed"], None, None)),
+        (
+            "completed",
+            "Only completed (`true`) or unfinished (`false`) tasks.",
+            string_schema(&["true", "false"], None, None),
+        ),
+        ("priority", "Only tasks with this priority.", string_schema(&["low", "medium", "high"], None, None)),
+        ("due_before", "Only tasks due before this date.", date.clone()),
+        ("due_after", "Only tasks due after this date.", date),
+    ]);
+    let list = Op::new(
+        HttpMethod::Get,
+        "/tasks",
+        "tasks",
+        "list_tasks",
+        "List your tasks, newest first",
+        Needs { token: true, query: true, database: true, ..Needs::default() },
+    )
+    .query(&parameters)
+    .answers_page::<TaskView>("One page of tasks.");
+    let mut operations = vec![list];
+    operations.extend(crud::operations::<Task>("tasks", "task"));
+    openapi::document(operations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_documents_exactly_the_parameters_the_handler_takes() {
+        let document = openapi();
+        let list = document.paths.paths["/tasks"].get.as_ref().unwrap();
+        let documented: Vec<&str> = list
+            .parameters
+            .iter()
+            .flatten()
+            .filter_map(|parameter| match parameter {
+                utoipa::openapi::RefOr::T(parameter) => Some(parameter.name.as_str()),
+                utoipa::openapi::RefOr::Ref(_) => None,
+            })
+            .collect();
+        assert_eq!(documented, crate::handlers::LIST_PARAMETERS);
+    }
+}

@@ -1,0 +1,296 @@
+//! The OpenAPI pieces every function's part of the document is built from: the error body
+//! as `ApiError` writes it, the error responses each kind of operation can give, and an
+//! operation builder. Each function describes its own routes next to them (its `api.rs`);
+//! the docs function merges the parts.
+
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ComponentsBuilder, ContentBuilder, OpenApi, Ref, RefOr, Required, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::error::ApiError;
+use crate::http::Field;
+use crate::http::body::MAX_BODY_BYTES;
+
+/// The name of the bearer security scheme.
+pub const BEARER: &str = "bearer_auth";
+const ERROR: &str = "Error";
+
+/// A body field's schema is its value's.
+impl<T: PartialSchema> PartialSchema for Field<T> {
+    fn schema() -> RefOr<Schema> {
+        T::schema()
+    }
+}
+
+impl<T: ToSchema> ToSchema for Field<T> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        T::name()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        T::schemas(schemas)
+    }
+}
+
+/// `{"detail", "code", "errors"?}`: the body of every error response.
+fn error_schema() -> Schema {
+    let messages = ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
+    ObjectBuilder::new()
+        .description(Some("Every error: a sentence for people and a code for programs."))
+        .property("detail", ObjectBuilder::new().schema_type(Type::String))
+        .required("detail")
+        .property("code", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(ApiError::CODES.to_vec())))
+        .required("code")
+        .property(
+            "errors",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some("400 `invalid` and 409 `conflict`: the messages per field."))
+                .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(messages.into())))),
+        )
+        .into()
+}
+
+fn header(description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .description(Some(description))
+        .build()
+}
+
+/// The documented answer for an error status.
+fn error_response(status: u16) -> Response {
+    let description = match status {
+        400 => {
+            "Malformed JSON or a body that is not an object (`parse_error`), or invalid fields or query parameters (`invalid`)."
+        }
+        401 => "No token (`not_authenticated`), or an invalid, expired or wrong-type one (`token_not_valid`).",
+        404 => "No such item for this user (also when the id is malformed or another user's).",
+        405 => "The path exists but not with this method; `Allow` lists the methods it has.",
+        409 => "Conflicts with existing data (`conflict`); `errors` names the fields.",
+        412 => "`If-Match` does not match the current version (`precondition_failed`); nothing was written.",
+        413 => "The body is larger than 64 KiB (`payload_too_large`).",
+        415 => "The body is not `application/json` (`unsupported_media_type`).",
+        429 => "Too many failed logins for this name (`throttled`); retry after `Retry-After` seconds.",
+        503 => "The database cannot be reached (`service_unavailable`); the client may retry.",
+        _ => "Error.",
+    };
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(ERROR))).build());
+    response = match status {
+        401 => response.header("WWW-Authenticate", header("`Bearer`, with `error=\"invalid_token\"` for a bad token.")),
+        405 => response.header("Allow", header("The methods this path has.")),
+        429 | 503 => response.header("Retry-After", header("Seconds to wait.")),
+        _ => response,
+    };
+    response.build()
+}
+
+/// What an operation needs, from which its possible error statuses follow.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Needs {
+    /// A Bearer access token: 401.
+    pub token: bool,
+    /// A JSON body: 400, 413, 415.
+    pub body: bool,
+    /// Query parameters: 400.
+    pub query: bool,
+    /// An item id in the path: 404.
+    pub item: bool,
+    /// Honours `If-Match`: 412.
+    pub if_match: bool,
+    /// May conflict with existing data: 409.
+    pub conflict: bool,
+    /// May be throttled: 429.
+    pub throttle: bool,
+    /// Reads or writes the database: 503.
+    pub database: bool,
+}
+
+/// One operation of the document.
+pub struct Op {
+    method: HttpMethod,
+    path: String,
+    needs: Needs,
+    builder: OperationBuilder,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+impl Op {
+    pub fn new(method: HttpMethod, path: &str, tag: &str, operation_id: &str, summary: &str, needs: Needs) -> Self {
+        let mut builder = OperationBuilder::new().tag(tag).operation_id(Some(operation_id)).summary(Some(summary));
+        if needs.token {
+            builder = builder.security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+        }
+        for parameter in path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}')) {
+            builder = builder.parameter(
+                ParameterBuilder::new()
+                    .name(parameter)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .description(Some("The item's id (a ULID)."))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        if needs.if_match {
+            builder = builder.parameter(
+                ParameterBuilder::new()
+                    .name("If-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some("The ETag last seen (`\"3\"`) or `*`; a stale one is 412."))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        Self { method, path: path.to_owned(), needs, builder, schemas: Vec::new() }
+    }
+
+    fn reference<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        self.schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(&mut self.schemas);
+        Ref::from_schema_name(T::name()).into()
+    }
+
+    pub fn description(mut self, text: &str) -> Self {
+        self.builder = self.builder.description(Some(text));
+        self
+    }
+
+    /// The JSON request body.
+    pub fn body<T: ToSchema>(mut self) -> Self {
+        let schema = self.reference::<T>();
+        let body = RequestBodyBuilder::new()
+            .required(Some(Required::True))
+            .description(Some(format!("JSON, at most {MAX_BODY_BYTES} bytes; unknown fields are refused.")))
+            .content("application/json", ContentBuilder::new().schema(Some(schema)).build());
+        self.builder = self.builder.request_body(Some(body.build()));
+        self
+    }
+
+    /// Query parameters: `(name, description, schema)`.
+    pub fn query(mut self, parameters: &[(&str, &str, RefOr<Schema>)]) -> Self {
+        for (name, description, schema) in parameters {
+            self.builder = self.builder.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(*description))
+                    .schema(Some(schema.clone())),
+            );
+        }
+        self
+    }
+
+    /// A success answer with a JSON body of `T`; `etag`/`location` add those headers.
+    pub fn answers<T: ToSchema>(mut self, status: u16, description: &str, etag: bool, location: bool) -> Self {
+        let schema = self.reference::<T>();
+        let mut response = ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(schema)).build());
+        if etag {
+            response = response.header("ETag", header("The item's version, quoted: `\"3\"`."));
+        }
+        if location {
+            response = response.header("Location", header("The new item's path."));
+        }
+        self.builder = self.builder.response(status.to_string(), response.build());
+        self
+    }
+
+    /// 200 with one page of `T`s: `{"results": [...], "next_cursor": "..." | null}`.
+    pub fn answers_page<T: ToSchema>(mut self, description: &str) -> Self {
+        let item = self.reference::<T>();
+        let next_cursor = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .description(Some("Pass as `cursor` for the next page; null on the last page."));
+        let page = ObjectBuilder::new()
+            .property("results", ArrayBuilder::new().items(item))
+            .required("results")
+            .property("next_cursor", next_cursor)
+            .required("next_cursor");
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(page)).build());
+        self.builder = self.builder.response("200", response.build());
+        self
+    }
+
+    /// 401 for a bad token in the body, though no Bearer token is needed.
+    pub fn unauthorized_without_token(mut self) -> Self {
+        self.builder = self.builder.response("401", error_response(401));
+        self
+    }
+
+    /// A success answer without a body.
+    pub fn answers_empty(mut self, status: u16, description: &str) -> Self {
+        self.builder =
+            self.builder.response(status.to_string(), ResponseBuilder::new().description(description).build());
+        self
+    }
+
+    fn finish(self) -> (HttpMethod, String, Operation, Vec<(String, RefOr<Schema>)>) {
+        let Needs { token, body, query, item, if_match, conflict, throttle, database } = self.needs;
+        let mut builder = self.builder;
+        for (status, applies) in [
+            (400, body || query),
+            (401, token),
+            (404, item),
+            (405, true),
+            (409, conflict),
+            (412, if_match),
+            (413, body),
+            (415, body),
+            (429, throttle),
+            (503, database),
+        ] {
+            if applies {
+                builder = builder.response(status.to_string(), error_response(status));
+            }
+        }
+        (self.method, self.path, builder.build(), self.schemas)
+    }
+}
+
+/// A part of the document: some operations and the schemas they name.
+pub fn document(operations: Vec<Op>) -> OpenApi {
+    let mut openapi = OpenApi::default();
+    let mut components = ComponentsBuilder::new().schema(ERROR, error_schema());
+    for operation in operations {
+        let (method, path, operation, schemas) = operation.finish();
+        openapi.paths.add_path_operation(path, vec![method], operation);
+        for (name, schema) in schemas {
+            components = components.schema(name, schema);
+        }
+    }
+    openapi.components = Some(components.build());
+    openapi
+}
+
+/// A query parameter's schema: a string, optionally one of `choices` or matching `pattern`.
+pub fn string_schema(choices: &[&str], pattern: Option<&str>, format: Option<&str>) -> RefOr<Schema> {
+    let mut schema = ObjectBuilder::new().schema_type(SchemaType::from(Type::String));
+    if !choices.is_empty() {
+        schema = schema.enum_values(Some(choices.to_vec()));
+    }
+    schema = schema.pattern(pattern);
+    if let Some(format) = format {
+        schema = schema.format(Some(utoipa::openapi::SchemaFormat::Custom(format.to_owned())));
+    }
+    RefOr::T(schema.into())
+}
+
+/// `limit` and `cursor`, as every list takes them.
+pub fn page_parameters() -> Vec<(&'static str, &'static str, RefOr<Schema>)> {
+    let limit = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(100));
+    vec![
+        ("limit", "Items per page, 1 to 100 (default 20).", RefOr::T(limit.into())),
+        ("cursor", "The `next_cursor` of the previous page.", string_schema(&[], None, None)),
+    ]
+}
