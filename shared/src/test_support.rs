@@ -153,7 +153,7 @@ impl TestRequest {
     }
 }
 
-/// What came back.
+/// What came back: a JSON body parsed, any other body as a string.
 #[derive(Debug)]
 pub struct TestResponse {
     pub status: StatusCode,
@@ -186,7 +186,14 @@ pub async fn call(router: &Router, request: TestRequest) -> TestResponse {
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.expect("readable body").to_bytes();
-    let body =
-        if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON response body") };
+    let is_json =
+        headers.get(http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else if is_json {
+        serde_json::from_slice(&bytes).expect("a JSON response body")
+    } else {
+        Value::String(String::from_utf8_lossy(&bytes).into_owned())
+    };
     TestResponse { status, headers, body }
 }

@@ -1,0 +1,137 @@
+//! Handler tests of the docs function: the router called in-process with API Gateway
+//! events. The document is checked against the template's routes, so a route added
+//! without documentation fails here.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use axum::Router;
+use devtools::Template;
+use devtools::template::RouteTarget;
+use serde_json::{Value, json};
+use shared::config::Env;
+use shared::test_support::{TestRequest, TestResponse, assert_error, call};
+
+fn app() -> Router {
+    let env = Env::from_vars([("CORS_ALLOWED_ORIGINS", "http://localhost:3000")]);
+    docs::router(&docs::DocsConfig::from_env(env).expect("valid configuration").cors)
+}
+
+async fn get(path: &str) -> TestResponse {
+    call(&app(), TestRequest::new("GET", path)).await
+}
+
+#[tokio::test]
+async fn health_is_ok_without_authentication() {
+    let response = get("/health").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, json!({"status": "ok"}));
+    let wrong_method = call(&app(), TestRequest::new("DELETE", "/health")).await;
+    assert_error(&wrong_method, 405, "method_not_allowed");
+    assert_eq!(wrong_method.header("allow"), Some("GET,HEAD"));
+}
+
+#[tokio::test]
+async fn unknown_routes_are_json_404s() {
+    assert_error(&get("/nowhere").await, 404, "not_found");
+    assert_error(&get("/").await, 404, "not_found");
+}
+
+#[tokio::test]
+async fn the_docs_page_and_its_assets_come_from_the_function() {
+    let redirect = get("/docs").await;
+    assert!(redirect.status.is_redirection(), "{}", redirect.status);
+    let page = get("/docs/").await;
+    assert_eq!(page.status, 200);
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("swagger-ui-bundle.js"), "{html}");
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"), "no remote assets");
+    for asset in ["swagger-ui-bundle.js", "swagger-ui.css", "swagger-initializer.js"] {
+        let response = get(&format!("/docs/{asset}")).await;
+        assert_eq!(response.status, 200, "{asset}");
+        assert!(response.body.as_str().is_some_and(|text| text.len() > 100), "{asset}");
+    }
+    let initializer = get("/docs/swagger-initializer.js").await;
+    assert!(initializer.body.as_str().unwrap().contains("/openapi.json"), "the page loads our document");
+}
+
+fn document() -> Value {
+    serde_json::to_value(docs::api::openapi()).unwrap()
+}
+
+/// Every path of template.yaml's HTTP API that serves API operations, as OpenAPI writes it.
+fn template_paths() -> BTreeSet<String> {
+    let template = Template::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))).unwrap();
+    template
+        .http_routes()
+        .unwrap()
+        .into_iter()
+        .filter_map(|route| match route.target {
+            RouteTarget::Path(path) if !path.starts_with("/docs") && path != "/openapi.json" => Some(path),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_document_is_served_and_is_openapi_3_1() {
+    let response = get("/openapi.json").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body["openapi"], "3.1.0");
+    assert_eq!(response.body, document());
+}
+
+#[test]
+fn every_route_of_the_template_is_documented() {
+    let document = document();
+    let documented: BTreeSet<String> = document["paths"].as_object().unwrap().keys().cloned().collect();
+    for path in template_paths() {
+        assert!(documented.contains(&path), "{path} is routed but not documented");
+    }
+    assert!(documented.contains("/budgets/summary"));
+}
+
+#[test]
+fn every_operation_documents_its_errors_in_the_error_shape() {
+    let document = document();
+    let methods = ["get", "put", "post", "patch", "delete"];
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap().iter().filter(|(m, _)| methods.contains(&m.as_str())) {
+            operations += 1;
+            let responses = operation["responses"].as_object().unwrap();
+            let name = format!("{method} {path}");
+            assert!(responses.contains_key("405"), "{name}: 405");
+            for (status, response) in responses.iter().filter(|(status, _)| status.as_str() >= "400") {
+                assert_eq!(
+                    response["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Error",
+                    "{name} {status}"
+                );
+            }
+            if operation.get("security").is_some() {
+                assert!(responses.contains_key("401"), "{name}: 401");
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(responses.contains_key(status), "{name}: {status}");
+                }
+            }
+            if path.contains("{id}") {
+                assert!(responses.contains_key("404"), "{name}: 404");
+            }
+            if path.contains("{id}") && method != "get" {
+                assert!(responses.contains_key("412"), "{name}: 412");
+            }
+        }
+    }
+    assert_eq!(operations, 27, "every operation of the API");
+    let login = &document["paths"]["/auth/login"]["post"]["responses"];
+    assert!(login.get("429").is_some());
+    for conflicting in
+        [("/auth/register", "post"), ("/budgets", "post"), ("/budgets/{id}", "put"), ("/budgets/{id}", "patch")]
+    {
+        assert!(document["paths"][conflicting.0][conflicting.1]["responses"].get("409").is_some(), "{conflicting:?}");
+    }
+    let scheme = &document["components"]["securitySchemes"]["bearer_auth"];
+    assert_eq!((scheme["type"].as_str(), scheme["scheme"].as_str()), (Some("http"), Some("bearer")));
+}
