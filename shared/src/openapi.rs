@@ -7,7 +7,7 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{AdditionalProperties, AllOfBuilder, ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ComponentsBuilder, ContentBuilder, OpenApi, Ref, RefOr, Required, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -163,8 +163,30 @@ impl Op {
     }
 
     /// The JSON request body.
-    pub fn body<T: ToSchema>(mut self) -> Self {
-        let schema = self.reference::<T>();
+    pub fn body<T: ToSchema>(self) -> Self {
+        self.body_with::<T>(None)
+    }
+
+    /// The JSON request body `T`, with these fields required (POST and PUT of a resource
+    /// whose body type also serves PATCH, where nothing is required).
+    pub fn body_requiring<T: ToSchema>(self, required: &[&str]) -> Self {
+        let mut rule = ObjectBuilder::new();
+        for field in required {
+            rule = rule.required(*field);
+        }
+        self.body_with::<T>(Some(rule))
+    }
+
+    /// The JSON request body `T` that must hold at least one field (PATCH).
+    pub fn body_not_empty<T: ToSchema>(self) -> Self {
+        self.body_with::<T>(Some(ObjectBuilder::new().min_properties(Some(1))))
+    }
+
+    fn body_with<T: ToSchema>(mut self, rule: Option<ObjectBuilder>) -> Self {
+        let mut schema = self.reference::<T>();
+        if let Some(rule) = rule {
+            schema = AllOfBuilder::new().item(schema).item(rule).into();
+        }
         let body = RequestBodyBuilder::new()
             .required(Some(Required::True))
             .description(Some(format!("JSON, at most {MAX_BODY_BYTES} bytes; unknown fields are refused.")))

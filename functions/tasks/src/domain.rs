@@ -215,6 +215,7 @@ impl Resource for Task {
     type View = TaskView;
 
     const COLLECTION: &'static str = "/tasks";
+    const REQUIRED: &'static [&'static str] = &["title"];
 
     fn full(input: TaskInput) -> Result<TaskFields, FieldErrors> {
         TaskFields::full(input)
@@ -318,6 +319,16 @@ mod tests {
 
     fn errors_of(result: Result<TaskFields, FieldErrors>) -> FieldErrors {
         result.unwrap_err()
+    }
+
+    #[test]
+    fn the_documented_required_fields_are_the_required_ones() {
+        let missing = errors_of(TaskFields::full(input(json!({}))));
+        let named: Vec<&str> = Task::REQUIRED.to_vec();
+        for field in named {
+            assert_eq!(missing.get(field).unwrap(), ["This field is required."], "{field}");
+        }
+        assert!(TaskFields::full(input(json!({"title": "t"}))).is_ok(), "nothing else is required");
     }
 
     #[test]

@@ -40,6 +40,9 @@ pub trait Resource: Owned + Send + Sync + 'static {
     /// The collection's path, such as `/tasks`.
     const COLLECTION: &'static str;
 
+    /// The body fields POST and PUT require (PATCH requires none but wants one).
+    const REQUIRED: &'static [&'static str];
+
     /// Whether a write can collide with another item (a unique value): 409.
     const MAY_CONFLICT: bool = false;
 
@@ -154,7 +157,7 @@ where
     let changed = Needs { body: true, item: true, if_match: true, ..base };
     vec![
         Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create a {noun}"), written)
-            .body::<R::Input>()
+            .body_requiring::<R::Input>(R::REQUIRED)
             .answers::<R::View>(201, &format!("The new {noun}."), true, true),
         Op::new(
             HttpMethod::Get,
@@ -167,7 +170,7 @@ where
         .answers::<R::View>(200, &format!("The {noun}."), true, false),
         Op::new(HttpMethod::Put, &item, tag, &format!("replace_{noun}"), &format!("Replace a {noun}"), changed)
             .description("Full replacement: omitted fields go back to their defaults.")
-            .body::<R::Input>()
+            .body_requiring::<R::Input>(R::REQUIRED)
             .answers::<R::View>(200, &format!("The {noun}, one version later."), true, false),
         Op::new(
             HttpMethod::Patch,
@@ -178,7 +181,7 @@ where
             changed,
         )
         .description("Only the fields sent change; a body with nothing to change is 400.")
-        .body::<R::Input>()
+        .body_not_empty::<R::Input>()
         .answers::<R::View>(200, &format!("The {noun}, one version later."), true, false),
         Op::new(
             HttpMethod::Delete,

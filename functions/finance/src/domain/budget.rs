@@ -124,6 +124,7 @@ impl Resource for Budget {
     type View = BudgetView;
 
     const COLLECTION: &'static str = "/budgets";
+    const REQUIRED: &'static [&'static str] = &["amount", "category"];
     const MAY_CONFLICT: bool = true;
 
     fn full(input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
@@ -181,6 +182,15 @@ mod tests {
 
     fn november() -> Month {
         "2026-11".parse().unwrap()
+    }
+
+    #[test]
+    fn the_documented_required_fields_are_the_required_ones() {
+        let missing = BudgetFields::full(input(json!({})), november()).unwrap_err();
+        for field in Budget::REQUIRED {
+            assert_eq!(missing.get(field).unwrap(), ["This field is required."], "{field}");
+        }
+        assert!(BudgetFields::full(input(json!({"amount": 1, "category": "SAVINGS"})), november()).is_ok());
     }
 
     #[test]

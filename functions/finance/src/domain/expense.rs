@@ -106,6 +106,7 @@ impl Resource for Expense {
     type View = ExpenseView;
 
     const COLLECTION: &'static str = "/expenses";
+    const REQUIRED: &'static [&'static str] = &["amount", "category"];
 
     fn full(input: ExpenseInput) -> Result<ExpenseFields, FieldErrors> {
         ExpenseFields::full(input.entry(), CalendarDate::today())
@@ -163,6 +164,15 @@ mod tests {
 
     fn today() -> CalendarDate {
         "2026-11-23".parse().unwrap()
+    }
+
+    #[test]
+    fn the_documented_required_fields_are_the_required_ones() {
+        let missing = ExpenseFields::full(input(json!({})), today()).unwrap_err();
+        for field in Expense::REQUIRED {
+            assert_eq!(missing.get(field).unwrap(), ["This field is required."], "{field}");
+        }
+        assert!(ExpenseFields::full(input(json!({"amount": 1, "category": "DATA"})), today()).is_ok());
     }
 
     #[test]
