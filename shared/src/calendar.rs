@@ -105,12 +105,19 @@ macro_rules! text_serde {
 text_serde!(CalendarDate);
 text_serde!(Month);
 
+/// Years 0001 to 9999 as a regular expression (no lookahead, so generators can use it).
+macro_rules! year_pattern {
+    () => {
+        "([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+    };
+}
+
 impl utoipa::PartialSchema for CalendarDate {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::Type::String)
             .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
-            .pattern(Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            .pattern(Some(concat!("^", year_pattern!(), r"-[0-9]{2}-[0-9]{2}$")))
             .examples(["2026-11-23"])
             .into()
     }
@@ -122,7 +129,7 @@ impl utoipa::PartialSchema for Month {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::Type::String)
-            .pattern(Some(r"^[0-9]{4}-(0[1-9]|1[0-2])$"))
+            .pattern(Some(concat!("^", year_pattern!(), "-(0[1-9]|1[0-2])$")))
             .examples(["2026-11"])
             .into()
     }

@@ -14,7 +14,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::ApiError;
 use crate::http::Field;
-use crate::http::body::MAX_BODY_BYTES;
+use crate::http::body::{MAX_BODY_BYTES, READ_ONLY_FIELDS};
 
 /// The name of the bearer security scheme.
 pub const BEARER: &str = "bearer_auth";
@@ -120,6 +120,8 @@ pub struct Op {
     needs: Needs,
     builder: OperationBuilder,
     schemas: Vec<(String, RefOr<Schema>)>,
+    /// The schema names of request bodies, which get the read-only fields and no others.
+    bodies: Vec<String>,
 }
 
 impl Op {
@@ -148,7 +150,7 @@ impl Op {
                     .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
             );
         }
-        Self { method, path: path.to_owned(), needs, builder, schemas: Vec::new() }
+        Self { method, path: path.to_owned(), needs, builder, schemas: Vec::new(), bodies: Vec::new() }
     }
 
     fn reference<T: ToSchema>(&mut self) -> RefOr<Schema> {
@@ -183,6 +185,7 @@ impl Op {
     }
 
     fn body_with<T: ToSchema>(mut self, rule: Option<ObjectBuilder>) -> Self {
+        self.bodies.push(T::name().into_owned());
         let mut schema = self.reference::<T>();
         if let Some(rule) = rule {
             schema = AllOfBuilder::new().item(schema).item(rule).into();
@@ -257,7 +260,7 @@ impl Op {
         self
     }
 
-    fn finish(self) -> (HttpMethod, String, Operation, Vec<(String, RefOr<Schema>)>) {
+    fn finish(self) -> Finished {
         let Needs { token, body, query, item, if_match, conflict, throttle, database } = self.needs;
         let mut builder = self.builder;
         for (status, applies) in [
@@ -276,23 +279,55 @@ impl Op {
                 builder = builder.response(status.to_string(), error_response(status));
             }
         }
-        (self.method, self.path, builder.build(), self.schemas)
+        Finished {
+            method: self.method,
+            path: self.path,
+            operation: builder.build(),
+            schemas: self.schemas,
+            bodies: self.bodies,
+        }
     }
+}
+
+/// An operation ready for the document, with the schemas it names.
+struct Finished {
+    method: HttpMethod,
+    path: String,
+    operation: Operation,
+    schemas: Vec<(String, RefOr<Schema>)>,
+    bodies: Vec<String>,
 }
 
 /// A part of the document: some operations and the schemas they name.
 pub fn document(operations: Vec<Op>) -> OpenApi {
     let mut openapi = OpenApi::default();
-    let mut components = ComponentsBuilder::new().schema(ERROR, error_schema());
+    let mut components = ComponentsBuilder::new().schema(ERROR, error_schema()).build();
+    let mut bodies = Vec::new();
     for operation in operations {
-        let (method, path, operation, schemas) = operation.finish();
-        openapi.paths.add_path_operation(path, vec![method], operation);
-        for (name, schema) in schemas {
-            components = components.schema(name, schema);
+        let finished = operation.finish();
+        openapi.paths.add_path_operation(finished.path, vec![finished.method], finished.operation);
+        components.schemas.extend(finished.schemas);
+        bodies.extend(finished.bodies);
+    }
+    for name in bodies {
+        if let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut(&name) {
+            close_body(body);
         }
     }
-    openapi.components = Some(components.build());
+    openapi.components = Some(components);
     openapi
+}
+
+/// A body takes its own fields and the read-only ones a client may echo back (ignored), and
+/// nothing else: unknown fields are 400.
+fn close_body(body: &mut utoipa::openapi::schema::Object) {
+    for field in READ_ONLY_FIELDS {
+        let ignored = ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .description(Some("Read-only: accepted and ignored, so an object just read can be sent back."));
+        body.properties.entry((*field).to_owned()).or_insert_with(|| RefOr::T(ignored.into()));
+    }
+    body.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
 }
 
 /// A query parameter's schema: a string, optionally one of `choices` or matching `pattern`.

@@ -12,7 +12,8 @@ pub fn router(cors: &CorsSettings) -> Router {
     // Swagger UI's assets are compiled in (the `vendored` feature): /docs needs no internet.
     let docs = SwaggerUi::new("/docs")
         .url("/openapi.json", openapi())
-        .config(Config::default().persist_authorization(true).try_it_out_enabled(true));
+        // No validator badge: it would send the document to validator.swagger.io.
+        .config(Config::default().persist_authorization(true).try_it_out_enabled(true).validator_url("none"));
     let routes = Router::new().route("/health", get(|| async { Json(Health { status: "ok" }) })).merge(docs);
     shared::http::finish(routes, cors)
 }

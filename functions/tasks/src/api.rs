@@ -8,7 +8,7 @@ use utoipa::openapi::path::HttpMethod;
 use crate::domain::{Task, TaskView};
 
 pub fn openapi() -> OpenApi {
-    let date = string_schema(&[], Some(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), Some("date"));
+    let date = <shared::calendar::CalendarDate as utoipa::PartialSchema>::schema();
     let mut parameters = openapi::page_parameters();
     parameters.extend([
         ("status", "Only tasks with this status.", string_schema(&["pending", "in_progress", "completed"], None, None)),

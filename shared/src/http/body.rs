@@ -15,7 +15,7 @@ use crate::error::{ApiError, FieldErrors};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Server-managed fields a client may echo back; they are ignored.
-const READ_ONLY_FIELDS: &[&str] = &["id", "created_at", "updated_at", "version"];
+pub const READ_ONLY_FIELDS: &[&str] = &["id", "created_at", "updated_at", "version"];
 
 /// A request body deserialized into `T` (a struct with named fields).
 #[derive(Debug)]
