@@ -7,7 +7,9 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{AdditionalProperties, AllOfBuilder, ArrayBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayBuilder, ObjectBuilder, SchemaType, Type,
+};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ComponentsBuilder, ContentBuilder, OpenApi, Ref, RefOr, Required, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -176,15 +178,22 @@ impl Op {
         for field in required {
             rule = rule.required(*field);
         }
-        self.body_with::<T>(Some(rule))
+        self.body_with::<T>(Some(rule.into()))
     }
 
-    /// The JSON request body `T` that must hold at least one field (PATCH).
+    /// The JSON request body `T` that must hold at least one of its own fields (PATCH; the
+    /// read-only fields a client may echo back do not count).
     pub fn body_not_empty<T: ToSchema>(self) -> Self {
-        self.body_with::<T>(Some(ObjectBuilder::new().min_properties(Some(1))))
+        let mut any_field = AnyOfBuilder::new();
+        if let RefOr::T(Schema::Object(object)) = T::schema() {
+            for field in object.properties.keys() {
+                any_field = any_field.item(ObjectBuilder::new().required(field));
+            }
+        }
+        self.body_with::<T>(Some(any_field.into()))
     }
 
-    fn body_with<T: ToSchema>(mut self, rule: Option<ObjectBuilder>) -> Self {
+    fn body_with<T: ToSchema>(mut self, rule: Option<Schema>) -> Self {
         self.bodies.push(T::name().into_owned());
         let mut schema = self.reference::<T>();
         if let Some(rule) = rule {
