@@ -13,6 +13,8 @@
 #   CARGO_TARGET_DIR  $CACHE_DIR/target unless already set
 #   VENV_DIR          (after ensure_python_tools) the Python venv with cargo-lambda, sam, cfn-lint, pytest
 #   DYNAMODB_LOCAL_DIR (after ensure_dynamodb_local) the folder holding DynamoDBLocal.jar
+#   CHROMIUM, BROWSER_NODE_MODULES (after ensure_browser_tools) Debian's chromium (/usr/bin/chromium)
+#                     and the node_modules holding playwright-core (for NODE_PATH)
 
 if [[ -n "${_TASKAPI_TOOLS_SH:-}" ]]; then
     return 0
@@ -75,7 +77,7 @@ apt_install() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Python tools (cargo-lambda, aws-sam-cli, cfn-lint, pytest, httpx) in a venv
+# Python tools (cargo-lambda, aws-sam-cli, cfn-lint, pytest, httpx, schemathesis) in a venv
 
 _ensure_python_tools_locked() {
     local req="$TASKAPI_ROOT/local/requirements.txt"
@@ -176,6 +178,44 @@ ensure_dynamodb_local() {
     DYNAMODB_LOCAL_DIR="$(dirname "$jar")"
     [[ -d "$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" ]] || die "DynamoDBLocal_lib missing next to $jar"
     export DYNAMODB_LOCAL_DIR
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The browser test's tools: Debian's chromium and playwright-core (pinned in tests/browser/package.json
+# + lock). playwright-core never downloads a browser; the test drives /usr/bin/chromium.
+
+_ensure_browser_node_locked() {
+    local node_dir="$CACHE_DIR/browser"
+    local stamp="$node_dir/.lock.stamp"
+    local want
+    want="$(_hash_files "$TASKAPI_ROOT/tests/browser/package.json" "$TASKAPI_ROOT/tests/browser/package-lock.json")"
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -d "$node_dir/node_modules/playwright-core" ]]; then
+        log "installing playwright-core (npm ci) into $node_dir"
+        mkdir -p "$node_dir"
+        cp "$TASKAPI_ROOT/tests/browser/package.json" "$TASKAPI_ROOT/tests/browser/package-lock.json" "$node_dir/"
+        (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
+            || die "npm ci for playwright-core failed"
+        printf '%s\n' "$want" >"$stamp"
+    fi
+}
+
+ensure_browser_tools() {
+    CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+    if [[ ! -x $CHROMIUM ]]; then
+        [[ $CHROMIUM == /usr/bin/chromium ]] || die "CHROMIUM=$CHROMIUM is not an executable"
+        log "$CHROMIUM not found; installing Debian's chromium"
+        with_lock apt apt_install chromium
+        [[ -x $CHROMIUM ]] || die "$CHROMIUM still missing after installing chromium"
+    fi
+    export CHROMIUM
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm
+    fi
+    with_lock browser _ensure_browser_node_locked || die "could not install playwright-core"
+    # The test resolves playwright-core through NODE_PATH (tests/browser/node_modules, if a developer
+    # ran npm ci there, comes first).
+    BROWSER_NODE_MODULES="$CACHE_DIR/browser/node_modules"
+    export BROWSER_NODE_MODULES
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,222 @@
+// Browser test of the interactive documentation: /docs in headless Chromium, fully offline.
+//
+// Registers a user and logs in over HTTP, creates a task, then in Debian's Chromium (driven by
+// playwright-core) opens $BASE_URL/docs, authorizes with the access token through Swagger UI's
+// "Authorize" dialog, expands GET /tasks, clicks "Try it out" and "Execute", and checks that the live
+// response is a 200 that holds the task just created. Every request the page makes to a host other
+// than the stack's is blocked and fails the test: /docs must work with no internet access.
+// Screenshots are saved to artifacts/browser/ (docs.png, docs-full.png) whether the test passes or fails,
+// with the page's console messages and any blocked or broken requests in console.txt.
+//
+//   BASE_URL=http://127.0.0.1:9000 NODE_PATH=~/.cache/taskapi/browser/node_modules node tests/browser/docs.test.mjs
+//
+// (local/test's "browser" step runs it that way; its tools step installs chromium and playwright-core.)
+// Settings (environment): BASE_URL (or the first argument), CHROMIUM (default /usr/bin/chromium),
+// BROWSER_ARTIFACTS (default artifacts/browser).
+
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ARTIFACTS = path.resolve(process.env.BROWSER_ARTIFACTS || path.join(ROOT, 'artifacts', 'browser'));
+const SCREENSHOT = path.join(ARTIFACTS, 'docs.png');
+const SCREENSHOT_FULL = path.join(ARTIFACTS, 'docs-full.png');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TEST_TIMEOUT_MS = 120_000; // the whole test; a watchdog ends the process 15 s later regardless
+const STEP_TIMEOUT_MS = 20_000; // any single browser action or expectation
+const HTTP_TIMEOUT_MS = 30_000; // each setup request over fetch (Argon2 makes login slow-ish)
+const PASSWORD = 'correct horse battery staple 42';
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function die(message) {
+    console.error(`browser: FAIL: ${message}`);
+    process.exit(1);
+}
+
+const BASE_URL = (process.argv[2] || process.env.BASE_URL || '').trim().replace(/\/+$/, '');
+if (!BASE_URL) {
+    die('no base URL: pass it as the argument or set BASE_URL (local/test does; by hand: BASE_URL=http://127.0.0.1:9000 after local/start)');
+}
+const BASE = new URL(BASE_URL);
+if (BASE.protocol !== 'http:' || !LOOPBACK.has(BASE.hostname)) {
+    die(`${BASE_URL} is not an http URL on the loopback interface; this test never leaves the machine`);
+}
+
+let chromium;
+try {
+    ({ chromium } = createRequire(import.meta.url)('playwright-core'));
+} catch (error) {
+    die(`cannot load playwright-core (${error.message}); set NODE_PATH to the node_modules that holds it ` +
+        '(local/test: ~/.cache/taskapi/browser/node_modules) or run `npm ci` in tests/browser');
+}
+
+async function api(method, urlPath, { body, token } = {}) {
+    const headers = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await fetch(`${BASE_URL}${urlPath}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    let json;
+    try {
+        json = JSON.parse(text);
+    } catch {
+        json = undefined;
+    }
+    return { status: response.status, json, text };
+}
+
+async function expectStatus(promise, status, what) {
+    const response = await promise;
+    assert.equal(response.status, status, `${what}: expected ${status}, got ${response.status}: ${response.text.slice(0, 500)}`);
+    return response.json;
+}
+
+test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI, offline', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // Whatever happens, the process ends: playwright's exit handler kills the browser it launched.
+    const watchdog = setTimeout(() => die(`still running ${TEST_TIMEOUT_MS / 1000 + 15}s after the start`), TEST_TIMEOUT_MS + 15_000);
+    watchdog.unref();
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    rmSync(SCREENSHOT, { force: true });
+    rmSync(SCREENSHOT_FULL, { force: true });
+
+    // --- Set-up over HTTP: a fresh user, a token, one task to look for ------------------------------
+    const username = `browser_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    await expectStatus(api('POST', '/auth/register', { body: { username, password: PASSWORD } }), 201, 'POST /auth/register');
+    const tokens = await expectStatus(api('POST', '/auth/login', { body: { username, password: PASSWORD } }), 200, 'POST /auth/login');
+    const token = tokens?.access;
+    assert.ok(typeof token === 'string' && token.length > 0, `login gave no access token: ${JSON.stringify(tokens)}`);
+    const title = `browser docs test ${randomUUID()}`;
+    const task = await expectStatus(api('POST', '/tasks', { body: { title }, token }), 201, 'POST /tasks');
+    assert.ok(task && typeof task.id === 'string' && task.id, `POST /tasks answered no id: ${JSON.stringify(task)}`);
+    console.log(`browser: user ${username}, task ${task.id}`);
+
+    // --- The browser ----------------------------------------------------------------------------------
+    const blocked = []; // requests to anywhere but the stack
+    const brokenAssets = []; // scripts, styles, documents of the stack that failed to load
+    const pageErrors = [];
+    const consoleLines = [];
+    const stackHost = BASE.host; // host:port
+
+    const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        timeout: STEP_TIMEOUT_MS,
+        // --no-sandbox: Chromium refuses to run as root with its sandbox. The resolver rule is a second
+        // wall behind the request blocking below: no name but the loopback ones resolves.
+        args: ['--no-sandbox', `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${BASE.hostname}`],
+    });
+    let page;
+    try {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+        context.setDefaultTimeout(STEP_TIMEOUT_MS);
+        await context.route('**/*', (route) => {
+            const url = new URL(route.request().url());
+            if ((url.protocol === 'http:' || url.protocol === 'https:') && url.host !== stackHost) {
+                blocked.push(`${route.request().method()} ${url.href}`);
+                return route.abort('blockedbyclient');
+            }
+            return route.continue();
+        });
+        page = await context.newPage();
+        page.on('pageerror', (error) => pageErrors.push(String(error)));
+        page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
+        page.on('response', (response) => {
+            const kind = response.request().resourceType();
+            if (response.status() >= 400 && ['document', 'script', 'stylesheet'].includes(kind)) {
+                brokenAssets.push(`${response.status()} ${kind} ${response.url()}`);
+            }
+        });
+        page.on('requestfailed', (request) => {
+            const url = new URL(request.url());
+            if (url.host === stackHost) brokenAssets.push(`failed (${request.failure()?.errorText}) ${request.url()}`);
+        });
+
+        // /docs redirects to /docs/, which serves Swagger UI; its assets come from the stack too.
+        const response = await page.goto(`${BASE_URL}/docs`, { waitUntil: 'load' });
+        assert.ok(response, 'GET /docs gave no response');
+        assert.equal(response.status(), 200, `GET /docs (after redirects) answered ${response.status()} at ${page.url()}`);
+        assert.equal(new URL(page.url()).pathname, '/docs/', `GET /docs ended at ${page.url()}, expected /docs/`);
+        await page.locator('.swagger-ui .information-container .title').first().waitFor({ state: 'visible' });
+
+        // Authorize: the top "Authorize" button opens the dialog with one block per security scheme.
+        await page.locator('.scheme-container').getByRole('button', { name: 'Authorize' }).click();
+        const dialog = page.locator('.dialog-ux .modal-ux');
+        await dialog.waitFor({ state: 'visible' });
+        // One .auth-container per scheme: a form with the value field and its own buttons (Swagger UI
+        // names them by aria-label, e.g. "Apply credentials", so match them by their visible text).
+        const scheme = dialog.locator('.auth-container').filter({ hasText: 'bearer_auth' });
+        assert.equal(await scheme.count(), 1, `the Authorize dialog has no single bearer_auth scheme: ${await dialog.innerText()}`);
+        await scheme.getByLabel('Value').fill(token);
+        await scheme.locator('button', { hasText: /^\s*Authorize\s*$/ }).click();
+        // Once authorized, the scheme shows "Authorized" and offers "Logout" instead.
+        await scheme.locator('button', { hasText: /^\s*Logout\s*$/ }).waitFor({ state: 'visible' });
+        await scheme.locator('button', { hasText: /^\s*Close\s*$/ }).click();
+        await dialog.waitFor({ state: 'hidden' });
+
+        // GET /tasks: expand it, "Try it out", "Execute".
+        const operation = page.locator('.opblock.opblock-get').filter({
+            has: page.locator('.opblock-summary-path[data-path="/tasks"]'),
+        });
+        assert.equal(await operation.count(), 1, 'expected exactly one GET /tasks operation in Swagger UI');
+        await operation.locator('.opblock-summary').first().click();
+        // "Try it out", unless Swagger UI is configured to start in that mode (tryItOutEnabled).
+        const tryItOut = operation.getByRole('button', { name: 'Try it out' });
+        const execute = operation.getByRole('button', { name: 'Execute' });
+        await tryItOut.or(execute).first().waitFor({ state: 'visible' });
+        if (await tryItOut.isVisible()) {
+            await tryItOut.click();
+        }
+        await execute.click();
+
+        const live = operation.locator('.live-responses-table');
+        const status = live.locator('.response .response-col_status').first();
+        await status.waitFor({ state: 'visible' });
+        const statusText = (await status.innerText()).trim();
+        const body = live.locator('.response .response-col_description pre').first();
+        await body.waitFor({ state: 'visible' });
+        const bodyText = await body.innerText();
+        await live.scrollIntoViewIfNeeded();
+        assert.equal(statusText, '200', `GET /tasks from Swagger UI answered ${statusText}: ${bodyText.slice(0, 1000)}`);
+        assert.ok(bodyText.includes(task.id), `the live response does not show the task id ${task.id}: ${bodyText.slice(0, 1000)}`);
+        assert.ok(bodyText.includes(title), `the live response does not show the task title ${title}: ${bodyText.slice(0, 1000)}`);
+        // The request Swagger UI sent carried the token (shown as the curl command).
+        const curl = await operation.locator('.curl-command, .curl').first().innerText();
+        assert.ok(curl.includes('Authorization: Bearer'), `Swagger UI did not send the bearer token: ${curl.slice(0, 500)}`);
+
+        assert.deepEqual(blocked, [], `the page tried to reach hosts other than the stack (blocked): ${blocked.join(', ')}`);
+        assert.deepEqual(brokenAssets, [], `parts of /docs failed to load: ${brokenAssets.join(', ')}`);
+        assert.deepEqual(pageErrors, [], `uncaught errors in the page: ${pageErrors.join(' | ')}`);
+        console.log(`browser: GET /tasks from Swagger UI answered 200 with task ${task.id}; no request left the stack`);
+    } finally {
+        if (page) {
+            try {
+                // docs.png: the window (on success, scrolled to the live response); docs-full.png: the page.
+                await page.screenshot({ path: SCREENSHOT, timeout: STEP_TIMEOUT_MS });
+                await page.screenshot({ path: SCREENSHOT_FULL, fullPage: true, timeout: STEP_TIMEOUT_MS });
+                console.log(`browser: screenshots ${path.relative(process.cwd(), SCREENSHOT) || SCREENSHOT}, docs-full.png`);
+            } catch (error) {
+                console.error(`browser: could not save the screenshot: ${error.message}`);
+            }
+        }
+        writeFileSync(path.join(ARTIFACTS, 'console.txt'), [
+            ...consoleLines,
+            ...blocked.map((line) => `blocked: ${line}`),
+            ...brokenAssets.map((line) => `broken: ${line}`),
+            ...pageErrors.map((line) => `pageerror: ${line}`),
+        ].join('\n') + '\n');
+        await browser.close();
+        clearTimeout(watchdog);
+    }
+});
