@@ -184,6 +184,28 @@ def run_schemathesis(args: list[str], token: str, timeout: int, log_path: Path) 
         return exit_code
 
 
+# The body `cargo lambda watch` answers with when an invocation fails inside the emulator. The
+# functions' own 500 is `{"detail": ..., "code": "internal_error"}`.
+EMULATOR_500 = '"type":"https://httpstatuses.com/500"'
+
+
+def only_emulator_errors(report_path: Path, output_path: Path) -> bool:
+    """Whether every failure of a run is a 500 in the emulator's own shape, none in the API's."""
+    try:
+        report = json.loads(report_path.read_text())
+    except (OSError, ValueError):
+        return False
+    codes = {failure.get("code") for failure in report.get("failures", [])}
+    text = output_path.read_text(errors="replace")
+    return (
+        bool(codes)
+        and codes <= {"ST101", "ST103"}
+        and not report.get("errors")
+        and EMULATOR_500 in text
+        and '"internal_error"' not in text
+    )
+
+
 def bearer_operations(document: dict) -> set[str]:
     """"METHOD /path" of every operation that takes the Bearer token (declares `security`)."""
     return {
@@ -282,6 +304,16 @@ def main() -> None:
     for name, reason in EXCLUDED_CHECKS.items():
         info(f"check {name} switched off: {reason}")
     exit_code = run_schemathesis(args, token, timeout, artifacts / "output.txt")
+    if exit_code != 0 and only_emulator_errors(artifacts / "report.json", artifacts / "output.txt"):
+        # Seen once in about ten runs, on a cold machine: the local emulator itself answered 500 (its
+        # own error body, not the API's). The same seed runs once more and must then pass cleanly; a
+        # real 500 of the API fails both runs. The first run's output is kept beside the second's.
+        for name in ("output.txt", "report.json", "junit.xml"):
+            if (artifacts / name).exists():
+                (artifacts / name).rename(artifacts / f"first-run-{name}")
+        print("contract: WARNING: only the emulator's own 500s failed; running the same seed once more "
+              f"(first run kept as {artifacts}/first-run-output.txt)", file=sys.stderr)
+        exit_code = run_schemathesis(args, token, timeout, artifacts / "output.txt")
     judge(artifacts / "report.json", exit_code, min_cases, bearer_operations(document))
 
 
