@@ -14,5 +14,6 @@ pub mod password;
 pub mod resource;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+pub mod users;
 
 pub use error::{ApiError, FieldErrors};

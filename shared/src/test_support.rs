@@ -64,9 +64,17 @@ impl TestEnvironment {
         Arc::new(TokenService::new(&settings))
     }
 
-    /// A new user and an access token for them.
-    pub fn user(&self) -> (UserId, String) {
+    /// A new user (its item in the users table, so tokens of it are accepted) and an access
+    /// token for them.
+    pub async fn user(&self) -> (UserId, String) {
         let user = UserId::generate();
+        self.client
+            .put_item()
+            .table_name(self.table("USERS_TABLE"))
+            .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(crate::users::user_key(&user)))
+            .send()
+            .await
+            .expect("a user item in the users table");
         let pair = self.tokens().issue_pair(user, "test-login", crate::clock::now()).expect("signed tokens");
         (user, pair.access)
     }

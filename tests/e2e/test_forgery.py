@@ -10,11 +10,8 @@ write nothing: after each rejected write the victim's items are read back with a
 The forged tokens are built by hand; those that are signed with the right key use the local stack's
 public development secret from local/dev.env, so the claim under test is the only thing wrong.
 
-Known gap, left to the hardening issue: the tasks and finance functions, and /auth/logout-all, do not
-look the token's user up, so a correctly signed token of a user that does not exist (never
-registered, or deleted) is accepted there (lists answer empty, creates write under that id). Only
-/auth/me, which does look the user up, is asserted here; the others join the test once the gap is
-closed.
+A correctly signed token of a user that does not exist (never registered, or deleted) is refused
+everywhere: every function looks the token's user up (one read of the user's key) before it acts.
 
 Not covered here, on purpose: an Authorization value with bytes that are not UTF-8 (e.g. Latin-1
 `Bearer \\xe9`). Over the local stack `cargo lambda watch` answers it with its own 500 problem+json
@@ -323,28 +320,23 @@ def test_a_bad_credential_is_401_and_changes_nothing(
 
 
 # ---------------------------------------------------------------------------------------------------
-# The known gap: a correctly signed token of a user that does not exist (never registered or deleted)
+# A correctly signed token of a user that does not exist (never registered or deleted)
 
 
 def _unknown_user_cases() -> list:
-    # Only the endpoints that look the user up today (see the module's note on the known gap).
-    return [
-        pytest.param(method, path, body, id=f"{method} {path}")
-        for method, path, body, _check in ENDPOINTS
-        if path == "/auth/me"
-    ]
+    return [pytest.param(method, path, body, id=f"{method} {path}") for method, path, body, _check in ENDPOINTS]
 
 
 @pytest.mark.parametrize("method, path, body", _unknown_user_cases())
 def test_a_token_of_an_unknown_user_is_refused(world: World, method: str, path: str, body: Any) -> None:
-    # A fresh ULID each time, so that whatever the gap lets through lands in a partition nobody reads.
+    # A fresh ULID each time: were it accepted, what it wrote would land in a partition nobody reads.
     token = resign(world.access, sub=random_ulid(), jti=str(uuid.uuid4()))
     response = world.client.request(method, world.path(path), json=_body(world, body), headers=bearer(token))
     _assert_401(response, TOKEN_NOT_VALID)
 
 
 def test_the_unknown_user_tokens_reached_nothing_of_the_victim(world: World) -> None:
-    # Whatever the gap above let through, it did not touch an existing user's data.
+    # And the refused tokens did not touch an existing user's data.
     assert_everything_unchanged(world)
 
 

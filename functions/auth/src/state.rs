@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::Client;
 use axum::extract::FromRef;
 use shared::jwt::TokenService;
 use shared::password::PasswordHasher;
+use shared::users::UserDirectory;
 
 use crate::config::AuthConfig;
 use crate::domain::ThrottlePolicy;
@@ -20,6 +21,7 @@ pub struct AppState {
     pub throttle: ThrottleStore,
     pub throttle_policy: ThrottlePolicy,
     pub hasher: PasswordHasher,
+    pub directory: UserDirectory,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             sessions: Sessions::new(tokens.clone(), users.clone(), revocations),
             tokens,
             users,
+            directory: UserDirectory::new(client.clone(), &config.users_table),
             throttle: ThrottleStore::new(client, &config.login_throttle_table),
             throttle_policy: config.throttle,
             hasher: PasswordHasher::default(),
@@ -41,5 +44,11 @@ impl AppState {
 impl FromRef<AppState> for Arc<TokenService> {
     fn from_ref(state: &AppState) -> Self {
         state.tokens.clone()
+    }
+}
+
+impl FromRef<AppState> for UserDirectory {
+    fn from_ref(state: &AppState) -> Self {
+        state.directory.clone()
     }
 }

@@ -6,6 +6,8 @@ use shared::config::{ConfigError, CorsSettings, DynamoSettings, Env, JwtSettings
 pub struct FinanceConfig {
     pub expenses_table: String,
     pub budgets_table: String,
+    /// Read to refuse tokens of users who no longer exist.
+    pub users_table: String,
     pub jwt: JwtSettings,
     pub cors: CorsSettings,
     pub dynamo: DynamoSettings,
@@ -16,6 +18,7 @@ impl FinanceConfig {
         let config = Self {
             expenses_table: env.required("EXPENSES_TABLE"),
             budgets_table: env.required("BUDGETS_TABLE"),
+            users_table: env.required("USERS_TABLE"),
             jwt: JwtSettings::from_env(&mut env),
             cors: CorsSettings::from_env(&mut env),
             dynamo: DynamoSettings::from_env(&mut env),

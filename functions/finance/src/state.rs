@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::Client;
 use axum::extract::FromRef;
 use shared::jwt::TokenService;
 use shared::resource::OwnedTable;
+use shared::users::UserDirectory;
 
 use crate::config::FinanceConfig;
 use crate::domain::{Budget, Expense};
@@ -13,6 +14,7 @@ use crate::domain::{Budget, Expense};
 #[derive(Clone)]
 pub struct AppState {
     pub tokens: Arc<TokenService>,
+    pub users: UserDirectory,
     pub expenses: OwnedTable<Expense>,
     pub budgets: OwnedTable<Budget>,
 }
@@ -21,6 +23,7 @@ impl AppState {
     pub fn new(config: &FinanceConfig, client: Client) -> Self {
         Self {
             tokens: Arc::new(TokenService::new(&config.jwt)),
+            users: UserDirectory::new(client.clone(), &config.users_table),
             expenses: OwnedTable::new(client.clone(), &config.expenses_table),
             budgets: OwnedTable::new(client, &config.budgets_table),
         }
@@ -42,5 +45,11 @@ impl FromRef<AppState> for OwnedTable<Expense> {
 impl FromRef<AppState> for OwnedTable<Budget> {
     fn from_ref(state: &AppState) -> Self {
         state.budgets.clone()
+    }
+}
+
+impl FromRef<AppState> for UserDirectory {
+    fn from_ref(state: &AppState) -> Self {
+        state.users.clone()
     }
 }

@@ -29,8 +29,8 @@ impl TestApp {
         Self { router, environment }
     }
 
-    fn user(&self) -> Caller<'_> {
-        let (id, token) = self.environment.user();
+    async fn user(&self) -> Caller<'_> {
+        let (id, token) = self.environment.user().await;
         Caller { app: self, id, token }
     }
 
@@ -91,7 +91,7 @@ fn id_of(item: &Value) -> &str {
 #[tokio::test]
 async fn amounts_are_stored_as_exact_numbers_with_the_index_key() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let expense =
         alice.create("/expenses", json!({"amount": 999999999.99, "category": "FOOD", "date": "2026-11-05"})).await;
     assert_eq!(expense["amount"], "999999999.99", "not rounded through a float");
@@ -117,7 +117,7 @@ async fn amounts_are_stored_as_exact_numbers_with_the_index_key() {
 #[tokio::test]
 async fn a_date_range_is_a_key_condition_so_pages_are_full() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     for day in 1..=5 {
         alice
             .create("/expenses", json!({"amount": day, "category": "DATA", "date": format!("2026-11-{day:02}")}))
@@ -140,7 +140,7 @@ async fn a_date_range_is_a_key_condition_so_pages_are_full() {
 #[tokio::test]
 async fn a_cursor_outside_the_requested_range_is_invalid_not_a_server_error() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     for day in 1..=3 {
         alice.create("/expenses", json!({"amount": 1, "category": "DATA", "date": format!("2026-11-{day:02}")})).await;
     }
@@ -158,7 +158,7 @@ async fn a_cursor_outside_the_requested_range_is_invalid_not_a_server_error() {
 #[tokio::test]
 async fn a_budget_slot_is_held_by_a_guard_item_that_moves_with_it() {
     let app = TestApp::new().await;
-    let (alice, bob) = (app.user(), app.user());
+    let (alice, bob) = (app.user().await, app.user().await);
     let food = alice.create("/budgets", json!({"amount": "100", "category": "FOOD", "month": "2026-11"})).await;
     let data = alice.create("/budgets", json!({"amount": "20", "category": "DATA", "month": "2026-11"})).await;
     bob.create("/budgets", json!({"amount": "5", "category": "FOOD", "month": "2026-11"})).await;
@@ -193,7 +193,7 @@ async fn a_budget_slot_is_held_by_a_guard_item_that_moves_with_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_creates_of_one_slot_leave_exactly_one_budget() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let body = json!({"amount": "10", "category": "SAVINGS", "month": "2027-01"});
     let mut racers = tokio::task::JoinSet::new();
     for _ in 0..8 {
@@ -211,7 +211,7 @@ async fn racing_creates_of_one_slot_leave_exactly_one_budget() {
 #[tokio::test]
 async fn the_summary_reads_only_the_callers_month() {
     let app = TestApp::new().await;
-    let (alice, bob) = (app.user(), app.user());
+    let (alice, bob) = (app.user().await, app.user().await);
     for (amount, category, date) in [
         ("0.10", "FOOD", "2026-11-01"),
         ("0.20", "FOOD", "2026-11-30"),
@@ -251,7 +251,7 @@ async fn the_summary_reads_only_the_callers_month() {
 #[tokio::test]
 async fn another_users_items_are_not_found() {
     let app = TestApp::new().await;
-    let (alice, bob) = (app.user(), app.user());
+    let (alice, bob) = (app.user().await, app.user().await);
     let expense = alice.create("/expenses", json!({"amount": 5, "category": "FOOD"})).await;
     let budget = alice.create("/budgets", json!({"amount": 5, "category": "FOOD"})).await;
     for path in [format!("/expenses/{}", id_of(&expense)), format!("/budgets/{}", id_of(&budget))] {
@@ -270,7 +270,7 @@ async fn another_users_items_are_not_found() {
 #[tokio::test]
 async fn filtered_pages_fill_up_within_a_bounded_read() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     for day in 1..=2 {
         alice.create("/expenses", json!({"amount": 1, "category": "FOOD", "date": format!("2026-01-{day:02}")})).await;
     }

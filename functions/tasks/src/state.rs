@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::Client;
 use axum::extract::FromRef;
 use shared::jwt::TokenService;
 use shared::resource::OwnedTable;
+use shared::users::UserDirectory;
 
 use crate::config::TasksConfig;
 use crate::domain::Task;
@@ -13,12 +14,17 @@ use crate::domain::Task;
 #[derive(Clone)]
 pub struct AppState {
     pub tokens: Arc<TokenService>,
+    pub users: UserDirectory,
     pub tasks: OwnedTable<Task>,
 }
 
 impl AppState {
     pub fn new(config: &TasksConfig, client: Client) -> Self {
-        Self { tokens: Arc::new(TokenService::new(&config.jwt)), tasks: OwnedTable::new(client, &config.tasks_table) }
+        Self {
+            tokens: Arc::new(TokenService::new(&config.jwt)),
+            users: UserDirectory::new(client.clone(), &config.users_table),
+            tasks: OwnedTable::new(client, &config.tasks_table),
+        }
     }
 }
 
@@ -31,5 +37,11 @@ impl FromRef<AppState> for Arc<TokenService> {
 impl FromRef<AppState> for OwnedTable<Task> {
     fn from_ref(state: &AppState) -> Self {
         state.tasks.clone()
+    }
+}
+
+impl FromRef<AppState> for UserDirectory {
+    fn from_ref(state: &AppState) -> Self {
+        state.users.clone()
     }
 }

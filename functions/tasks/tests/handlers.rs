@@ -25,8 +25,8 @@ impl TestApp {
         Self { router, environment }
     }
 
-    fn user(&self) -> Caller<'_> {
-        Caller { app: self, token: self.environment.user().1 }
+    async fn user(&self) -> Caller<'_> {
+        Caller { app: self, token: self.environment.user().await.1 }
     }
 
     async fn item_count(&self) -> i32 {
@@ -81,7 +81,7 @@ fn id_of(task: &Value) -> String {
 #[tokio::test]
 async fn create_applies_defaults_and_answers_location_and_etag() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let response = alice.json("POST", "/tasks", json!({"title": "  Buy milk  "})).await;
     assert_eq!(response.status, 201, "{}", response.body);
     let task = &response.body;
@@ -106,7 +106,7 @@ async fn create_applies_defaults_and_answers_location_and_etag() {
 #[tokio::test]
 async fn put_replaces_everything_and_ignores_read_only_fields() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let task = alice
         .create(json!({"title": "Plan", "description": "d", "priority": "high", "due_date": "2026-12-24", "status": "in_progress"}))
         .await;
@@ -137,7 +137,7 @@ async fn put_replaces_everything_and_ignores_read_only_fields() {
 #[tokio::test]
 async fn patch_changes_only_what_is_sent() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let task = alice.create(json!({"title": "Write", "description": "keep me", "due_date": "2026-12-01"})).await;
     let path = format!("/tasks/{}", id_of(&task));
 
@@ -165,7 +165,7 @@ async fn patch_changes_only_what_is_sent() {
 #[tokio::test]
 async fn if_match_guards_every_write() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let task = alice.create(json!({"title": "Guarded"})).await;
     let path = format!("/tasks/{}", id_of(&task));
     let patch = |etag: &str| TestRequest::new("PATCH", &path).header("if-match", etag).json(&json!({"title": "New"}));
@@ -196,7 +196,7 @@ async fn if_match_guards_every_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_patches_with_one_etag_have_one_winner() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     for round in 0..5 {
         let task = alice.create(json!({"title": format!("race {round}")})).await;
         let path = format!("/tasks/{}", id_of(&task));
@@ -219,7 +219,7 @@ async fn concurrent_patches_with_one_etag_have_one_winner() {
 #[tokio::test]
 async fn pages_cover_every_task_once_newest_first() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let mut created = Vec::new();
     for n in 0..45 {
         created.push(id_of(&alice.create(json!({"title": format!("task {n}")})).await));
@@ -238,7 +238,7 @@ async fn pages_cover_every_task_once_newest_first() {
 #[tokio::test]
 async fn filters_narrow_the_list() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     let early = id_of(&alice.create(json!({"title": "early", "due_date": "2026-01-10", "priority": "high"})).await);
     let late = id_of(&alice.create(json!({"title": "late", "due_date": "2026-03-10", "status": "in_progress"})).await);
     let done = id_of(&alice.create(json!({"title": "done", "completed": true, "priority": "low"})).await);
@@ -264,7 +264,7 @@ async fn filters_narrow_the_list() {
 #[tokio::test]
 async fn bad_list_parameters_are_named() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     for (query, field) in [
         ("limit=0", "limit"),
         ("limit=101", "limit"),
@@ -288,7 +288,7 @@ async fn bad_list_parameters_are_named() {
 #[tokio::test]
 async fn nobody_reaches_another_users_tasks() {
     let app = TestApp::new().await;
-    let (alice, mallory) = (app.user(), app.user());
+    let (alice, mallory) = (app.user().await, app.user().await);
     for n in 0..3 {
         alice.create(json!({"title": format!("private {n}")})).await;
     }
@@ -313,7 +313,7 @@ async fn nobody_reaches_another_users_tasks() {
 #[tokio::test]
 async fn malformed_ids_wrong_methods_and_missing_tokens() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     for path in ["/tasks/not-an-id", "/tasks/01ARZ3NDEKTSV4RRFFQ69G5FA", "/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV"] {
         assert_error(&alice.get(path).await, 404, "not_found");
     }
@@ -329,7 +329,7 @@ async fn malformed_ids_wrong_methods_and_missing_tokens() {
 #[tokio::test]
 async fn invalid_bodies_change_nothing() {
     let app = TestApp::new().await;
-    let alice = app.user();
+    let alice = app.user().await;
     for (body, field) in [
         (json!({}), "title"),
         (json!({"title": null}), "title"),
@@ -349,5 +349,20 @@ async fn invalid_bodies_change_nothing() {
         assert!(response.body["errors"][field].is_array(), "{body}: {}", response.body);
     }
     assert_error(&alice.send(TestRequest::new("POST", "/tasks").raw_body("{}")).await, 415, "unsupported_media_type");
+    assert_eq!(app.item_count().await, 0);
+}
+
+#[tokio::test]
+async fn a_signed_token_of_a_user_who_does_not_exist_is_refused_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let stranger = shared::ids::UserId::generate();
+    let pair = app.environment.tokens().issue_pair(stranger, "test-login", shared::clock::now()).unwrap();
+    let create = TestRequest::new("POST", "/tasks").json(&json!({"title": "forged"})).bearer(&pair.access);
+    assert_error(&call(&app.router, create).await, 401, "token_not_valid");
+    assert_error(
+        &call(&app.router, TestRequest::new("GET", "/tasks").bearer(&pair.access)).await,
+        401,
+        "token_not_valid",
+    );
     assert_eq!(app.item_count().await, 0);
 }

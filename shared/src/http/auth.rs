@@ -9,8 +9,10 @@ use http::request::Parts;
 use crate::error::ApiError;
 use crate::ids::UserId;
 use crate::jwt::{Claims, TokenService, TokenType};
+use crate::users::UserDirectory;
 
-/// A caller holding a valid access token. Handlers that take it are authenticated.
+/// A caller holding a valid access token of a user who exists. Handlers that take it are
+/// authenticated; a correctly signed token of a deleted or never-registered user is refused.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user_id: UserId,
@@ -21,6 +23,7 @@ impl<S> FromRequestParts<S> for AuthUser
 where
     S: Send + Sync,
     Arc<TokenService>: FromRef<S>,
+    UserDirectory: FromRef<S>,
 {
     type Rejection = ApiError;
 
@@ -31,6 +34,10 @@ where
             tracing::info!(%reason, "access token refused");
             ApiError::TokenNotValid
         })?;
+        if !UserDirectory::from_ref(state).exists(&claims.sub).await? {
+            tracing::info!("access token of a user who does not exist refused");
+            return Err(ApiError::TokenNotValid);
+        }
         Ok(Self { user_id: claims.sub, claims })
     }
 }

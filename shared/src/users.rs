@@ -1,0 +1,41 @@
+//! The users table as every function reads it: whether the user a token names still exists.
+//! The auth function owns the table's other items; this is the one layout fact shared.
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+
+use crate::dynamo;
+use crate::error::ApiError;
+use crate::ids::UserId;
+
+/// The key of a user's item: `USER#<id>` in attribute `pk`.
+pub fn user_key(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+
+#[derive(Clone)]
+pub struct UserDirectory {
+    client: Client,
+    table: Arc<str>,
+}
+
+impl UserDirectory {
+    pub fn new(client: Client, table: &str) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// One strongly consistent read of the key alone.
+    pub async fn exists(&self, id: &UserId) -> Result<bool, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(dynamo::key("pk", user_key(id))))
+            .projection_expression("pk")
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(output.item.is_some())
+    }
+}
