@@ -339,15 +339,11 @@ fn close_body(body: &mut utoipa::openapi::schema::Object) {
     body.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
 }
 
-/// A query parameter's schema: a string, optionally one of `choices` or matching `pattern`.
-pub fn string_schema(choices: &[&str], pattern: Option<&str>, format: Option<&str>) -> RefOr<Schema> {
+/// A query parameter's schema: a string, one of `choices` when there are any.
+pub fn string_schema(choices: &[&str]) -> RefOr<Schema> {
     let mut schema = ObjectBuilder::new().schema_type(SchemaType::from(Type::String));
     if !choices.is_empty() {
         schema = schema.enum_values(Some(choices.to_vec()));
-    }
-    schema = schema.pattern(pattern);
-    if let Some(format) = format {
-        schema = schema.format(Some(utoipa::openapi::SchemaFormat::Custom(format.to_owned())));
     }
     RefOr::T(schema.into())
 }
@@ -357,6 +353,6 @@ pub fn page_parameters() -> Vec<(&'static str, &'static str, RefOr<Schema>)> {
     let limit = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(100));
     vec![
         ("limit", "Items per page, 1 to 100 (default 20).", RefOr::T(limit.into())),
-        ("cursor", "The `next_cursor` of the previous page.", string_schema(&[], None, None)),
+        ("cursor", "The `next_cursor` of the previous page.", string_schema(&[])),
     ]
 }

@@ -5,19 +5,17 @@ use shared::resource::crud;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 
-use crate::domain::{Task, TaskView};
+use utoipa::PartialSchema;
+
+use crate::domain::{Priority, Status, Task, TaskView};
 
 pub fn openapi() -> OpenApi {
     let date = <shared::calendar::CalendarDate as utoipa::PartialSchema>::schema();
     let mut parameters = openapi::page_parameters();
     parameters.extend([
-        ("status", "Only tasks with this status.", string_schema(&["pending", "in_progress", "completed"], None, None)),
-        (
-            "completed",
-            "Only completed (`true`) or unfinished (`false`) tasks.",
-            string_schema(&["true", "false"], None, None),
-        ),
-        ("priority", "Only tasks with this priority.", string_schema(&["low", "medium", "high"], None, None)),
+        ("status", "Only tasks with this status.", Status::schema()),
+        ("completed", "Only completed (`true`) or unfinished (`false`) tasks.", string_schema(&["true", "false"])),
+        ("priority", "Only tasks with this priority.", Priority::schema()),
         ("due_before", "Only tasks due before this date.", date.clone()),
         ("due_after", "Only tasks due after this date.", date),
     ]);
