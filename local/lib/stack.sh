@@ -60,6 +60,38 @@ _stack_answers() {
     [[ $code =~ ^[1-4][0-9][0-9]$ ]]
 }
 
+# cargo lambda watch starts a function's further instances on demand, and a request that lands on
+# an instance still starting can get the emulator's own 500 (seen on the first burst of Swagger UI
+# assets). Every function is sent `concurrency` requests at once until a whole round answers
+# without a 5xx, so every instance is up before anything is tested. Bounded: 30 rounds.
+_warm_instances() {
+    local base=$1 concurrency=$2 round request status_dir failed method path body
+    status_dir="$(mktemp -d)"
+    for round in $(seq 1 30); do
+        local i=0 pids=()
+        for request in "POST /auth/login {}" "GET /tasks" "GET /expenses" "GET /health"; do
+            read -r method path body <<<"$request"
+            for _ in $(seq 1 "$concurrency"); do
+                i=$((i + 1))
+                (echo "$(http_status "$method" "$base$path" "${body:-}")" >"$status_dir/$i") &
+                pids+=($!)
+            done
+        done
+        # Only these requests: a bare `wait` would also wait for cargo lambda watch itself.
+        wait "${pids[@]}"
+        failed="$(cat "$status_dir"/* | grep -cv '^[1-4][0-9][0-9]$' || true)"
+        if [[ $failed == 0 ]]; then
+            rm -rf "$status_dir"
+            log "every function answered $concurrency requests at once (round $round)"
+            return 0
+        fi
+        sleep 1
+    done
+    rm -rf "$status_dir"
+    warn "some function instances still answered 5xx after 30 rounds"
+    return 1
+}
+
 start_stack() {
     : "${STATE_DIR:?}" "${PORT:?}" "${DYNAMODB_PORT:?}" "${TABLE_PREFIX:?}"
     local concurrency=${CONCURRENCY:-4} ready_timeout=${READY_TIMEOUT:-900}
@@ -116,6 +148,8 @@ start_stack() {
         stop_stack
         die "the local stack did not become ready"
     fi
+
+    _warm_instances "$BASE_URL" "$concurrency" || true
 
     cat >"$STATE_DIR/stack.env" <<EOF
 BASE_URL=$BASE_URL
