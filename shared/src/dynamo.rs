@@ -96,6 +96,24 @@ pub async fn get_item(client: &Client, table: &str, key: Item) -> Result<Option<
     Ok(output.item)
 }
 
+/// `Ok(true)` when a conditional call went through, `Ok(false)` when its condition did not hold.
+pub fn condition_held<T, E, R>(outcome: Result<T, SdkError<E, R>>) -> Result<bool, ApiError>
+where
+    E: ProvideErrorMetadata + Debug,
+    R: Debug,
+{
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(err) if is_conditional_check_failure(&err) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn expression_values<'a>(values: impl IntoIterator<Item = (&'a str, AttributeValue)>) -> Option<Item> {
+    let values: Item = values.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+    (!values.is_empty()).then_some(values)
+}
+
 /// Writes `item` if `condition` holds; `Ok(false)` when it did not.
 pub async fn put_item_if(
     client: &Client,
@@ -104,15 +122,13 @@ pub async fn put_item_if(
     condition: &str,
     values: impl IntoIterator<Item = (&str, AttributeValue)>,
 ) -> Result<bool, ApiError> {
-    let mut request = client.put_item().table_name(table).set_item(Some(item)).condition_expression(condition);
-    for (name, value) in values {
-        request = request.expression_attribute_values(name, value);
-    }
-    match request.send().await {
-        Ok(_) => Ok(true),
-        Err(err) if is_conditional_check_failure(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    let request = client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition)
+        .set_expression_attribute_values(expression_values(values));
+    condition_held(request.send().await)
 }
 
 /// Deletes the item at `key` if `condition` holds; `Ok(false)` when it did not.
@@ -123,15 +139,13 @@ pub async fn delete_item_if(
     condition: &str,
     values: impl IntoIterator<Item = (&str, AttributeValue)>,
 ) -> Result<bool, ApiError> {
-    let mut request = client.delete_item().table_name(table).set_key(Some(key)).condition_expression(condition);
-    for (name, value) in values {
-        request = request.expression_attribute_values(name, value);
-    }
-    match request.send().await {
-        Ok(_) => Ok(true),
-        Err(err) if is_conditional_check_failure(&err) => Ok(false),
-        Err(err) => Err(err.into()),
-    }
+    let request = client
+        .delete_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression(condition)
+        .set_expression_attribute_values(expression_values(values));
+    condition_held(request.send().await)
 }
 
 /// How often a transaction is retried while DynamoDB reports another transaction on the

@@ -171,10 +171,7 @@ impl UserStore {
             .expression_attribute_values(":old", dynamo::string(old))
             .send()
             .await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(()),
-            Err(err) => Err(err.into()),
-        }
+        // A hash changed meanwhile (the condition failed) is fine: the newer one stays.
+        dynamo::condition_held(outcome).map(|_| ())
     }
 }
