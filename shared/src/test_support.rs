@@ -205,3 +205,17 @@ pub async fn call(router: &Router, request: TestRequest) -> TestResponse {
     };
     TestResponse { status, headers, body }
 }
+
+/// The query parameter names an OpenAPI document gives `GET path`, in order.
+pub fn documented_query_parameters(document: &utoipa::openapi::OpenApi, path: &str) -> Vec<String> {
+    let operation = document.paths.paths[path].get.as_ref().unwrap_or_else(|| panic!("no GET {path}"));
+    operation
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|parameter| match parameter {
+            utoipa::openapi::RefOr::T(parameter) => Some(parameter.name.clone()),
+            utoipa::openapi::RefOr::Ref(_) => None,
+        })
+        .collect()
+}

@@ -72,25 +72,13 @@ pub fn openapi() -> OpenApi {
 mod tests {
     use super::*;
     use crate::handlers::{budgets, expenses};
-
-    fn query_names(document: &OpenApi, path: &str) -> Vec<String> {
-        let operation = document.paths.paths[path].get.as_ref().unwrap();
-        operation
-            .parameters
-            .iter()
-            .flatten()
-            .filter_map(|parameter| match parameter {
-                RefOr::T(parameter) => Some(parameter.name.clone()),
-                RefOr::Ref(_) => None,
-            })
-            .collect()
-    }
+    use shared::test_support::documented_query_parameters;
 
     #[test]
     fn lists_document_exactly_the_parameters_their_handlers_take() {
         let document = openapi();
-        assert_eq!(query_names(&document, "/expenses"), expenses::LIST_PARAMETERS);
-        assert_eq!(query_names(&document, "/budgets"), budgets::LIST_PARAMETERS);
-        assert_eq!(query_names(&document, "/budgets/summary"), budgets::SUMMARY_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/expenses"), expenses::LIST_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/budgets"), budgets::LIST_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/budgets/summary"), budgets::SUMMARY_PARAMETERS);
     }
 }

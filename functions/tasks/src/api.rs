@@ -37,20 +37,11 @@ pub fn openapi() -> OpenApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::test_support::documented_query_parameters;
 
     #[test]
     fn the_list_documents_exactly_the_parameters_the_handler_takes() {
         let document = openapi();
-        let list = document.paths.paths["/tasks"].get.as_ref().unwrap();
-        let documented: Vec<&str> = list
-            .parameters
-            .iter()
-            .flatten()
-            .filter_map(|parameter| match parameter {
-                utoipa::openapi::RefOr::T(parameter) => Some(parameter.name.as_str()),
-                utoipa::openapi::RefOr::Ref(_) => None,
-            })
-            .collect();
-        assert_eq!(documented, crate::handlers::LIST_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/tasks"), crate::handlers::LIST_PARAMETERS);
     }
 }
