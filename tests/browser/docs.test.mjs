@@ -8,6 +8,12 @@
 // Screenshots are saved to artifacts/browser/ (docs.png, docs-full.png) whether the test passes or fails,
 // with the page's console messages and any blocked or broken requests in console.txt.
 //
+// One known fault of the local emulator is tolerated, once: with several instances per function,
+// `cargo lambda watch` now and then answers a large concurrent response (Swagger UI's CSS and scripts)
+// with its own 500 (`{"type":"https://httpstatuses.com/500",...}`, text/plain, a shape this API never
+// sends) or never answers it. When the first page load lost an asset that way, and only that way, the
+// page is loaded again and the test says so. Any other broken asset fails at once.
+//
 //   BASE_URL=http://127.0.0.1:9000 NODE_PATH=~/.cache/taskapi/browser/node_modules node tests/browser/docs.test.mjs
 //
 // (local/test's "browser" step runs it that way; its tools step installs chromium and playwright-core.)
@@ -32,6 +38,8 @@ const STEP_TIMEOUT_MS = 20_000; // any single browser action or expectation
 const HTTP_TIMEOUT_MS = 30_000; // each setup request over fetch (Argon2 makes login slow-ish)
 const PASSWORD = 'correct horse battery staple 42';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const EMULATOR_500 = 'https://httpstatuses.com/500'; // cargo lambda watch's own error body, never the API's
+const PAGE_LOADS = 2; // the first load, and one more only after an emulator fault
 
 function die(message) {
     console.error(`browser: FAIL: ${message}`);
@@ -105,6 +113,7 @@ test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI,
     // --- The browser ----------------------------------------------------------------------------------
     const blocked = []; // requests to anywhere but the stack
     const brokenAssets = []; // scripts, styles, documents of the stack that failed to load
+    const emulatorFaults = new Set(); // URLs that got cargo lambda watch's own 500
     const pageErrors = [];
     const consoleLines = [];
     const stackHost = BASE.host; // host:port
@@ -118,6 +127,7 @@ test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI,
         args: ['--no-sandbox', `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${BASE.hostname}`],
     });
     let page;
+    let passed = false;
     try {
         const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
         context.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -132,9 +142,11 @@ test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI,
         page = await context.newPage();
         page.on('pageerror', (error) => pageErrors.push(String(error)));
         page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
-        page.on('response', (response) => {
+        page.on('response', async (response) => {
             const kind = response.request().resourceType();
-            if (response.status() >= 400 && ['document', 'script', 'stylesheet'].includes(kind)) {
+            if (response.status() >= 400 && ['document', 'script', 'stylesheet', 'fetch', 'xhr'].includes(kind)) {
+                const body = await response.text().catch(() => '');
+                if (response.status() === 500 && body.includes(EMULATOR_500)) emulatorFaults.add(response.url());
                 brokenAssets.push(`${response.status()} ${kind} ${response.url()}`);
             }
         });
@@ -144,11 +156,29 @@ test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI,
         });
 
         // /docs redirects to /docs/, which serves Swagger UI; its assets come from the stack too.
-        const response = await page.goto(`${BASE_URL}/docs`, { waitUntil: 'load' });
-        assert.ok(response, 'GET /docs gave no response');
-        assert.equal(response.status(), 200, `GET /docs (after redirects) answered ${response.status()} at ${page.url()}`);
-        assert.equal(new URL(page.url()).pathname, '/docs/', `GET /docs ended at ${page.url()}, expected /docs/`);
-        await page.locator('.swagger-ui .information-container .title').first().waitFor({ state: 'visible' });
+        for (let attempt = 1; ; attempt += 1) {
+            brokenAssets.length = 0;
+            emulatorFaults.clear();
+            try {
+                const response = await page.goto(`${BASE_URL}/docs`, { waitUntil: 'load' });
+                assert.ok(response, 'GET /docs gave no response');
+                assert.equal(response.status(), 200, `GET /docs (after redirects) answered ${response.status()} at ${page.url()}`);
+                assert.equal(new URL(page.url()).pathname, '/docs/', `GET /docs ended at ${page.url()}, expected /docs/`);
+                await page.locator('.swagger-ui .information-container .title').first().waitFor({ state: 'visible' });
+                await page.locator('.swagger-ui .opblock').first().waitFor({ state: 'visible' });
+            } catch (error) {
+                if (error?.name !== 'TimeoutError') throw error;
+                brokenAssets.push(`page load: ${error.message.split('\n')[0]}`);
+            }
+            if (brokenAssets.length === 0) break;
+            // Lost to the emulator: its own 500 (and the aborted load of that URL), or no answer at all.
+            const lostToEmulator = (line) => line.startsWith('page load:') || [...emulatorFaults].some((url) => line.endsWith(url));
+            assert.ok(attempt < PAGE_LOADS && brokenAssets.every(lostToEmulator),
+                `/docs did not load (attempt ${attempt} of ${PAGE_LOADS}): ${brokenAssets.join(', ')}`);
+            console.log(`browser: load ${attempt} of /docs lost assets to the emulator (${brokenAssets.join(', ')}); loading it again`);
+            consoleLines.push(`--- load ${attempt} lost: ${brokenAssets.join(', ')}`);
+            pageErrors.length = 0;
+        }
 
         // Authorize: the top "Authorize" button opens the dialog with one block per security scheme.
         await page.locator('.scheme-container').getByRole('button', { name: 'Authorize' }).click();
@@ -170,7 +200,12 @@ test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI,
             has: page.locator('.opblock-summary-path[data-path="/tasks"]'),
         });
         assert.equal(await operation.count(), 1, 'expected exactly one GET /tasks operation in Swagger UI');
-        await operation.locator('.opblock-summary').first().click();
+        const toggle = operation.locator('.opblock-summary-control').first();
+        await toggle.click();
+        await assert.doesNotReject(
+            toggle.and(page.locator('[aria-expanded="true"]')).waitFor({ state: 'attached' }),
+            'GET /tasks did not expand after a click on its summary',
+        );
         // "Try it out", unless Swagger UI is configured to start in that mode (tryItOutEnabled).
         const tryItOut = operation.getByRole('button', { name: 'Try it out' });
         const execute = operation.getByRole('button', { name: 'Execute' });
@@ -199,6 +234,7 @@ test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI,
         assert.deepEqual(brokenAssets, [], `parts of /docs failed to load: ${brokenAssets.join(', ')}`);
         assert.deepEqual(pageErrors, [], `uncaught errors in the page: ${pageErrors.join(' | ')}`);
         console.log(`browser: GET /tasks from Swagger UI answered 200 with task ${task.id}; no request left the stack`);
+        passed = true;
     } finally {
         if (page) {
             try {
@@ -210,12 +246,17 @@ test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI,
                 console.error(`browser: could not save the screenshot: ${error.message}`);
             }
         }
-        writeFileSync(path.join(ARTIFACTS, 'console.txt'), [
+        const record = [
             ...consoleLines,
             ...blocked.map((line) => `blocked: ${line}`),
             ...brokenAssets.map((line) => `broken: ${line}`),
             ...pageErrors.map((line) => `pageerror: ${line}`),
-        ].join('\n') + '\n');
+        ];
+        writeFileSync(path.join(ARTIFACTS, 'console.txt'), record.join('\n') + '\n');
+        if (!passed) {
+            // CI keeps only the output: what the page said belongs in it.
+            console.error(`browser: the page's console and broken requests:\n  ${record.join('\n  ') || '(nothing)'}`);
+        }
         await browser.close();
         clearTimeout(watchdog);
     }
