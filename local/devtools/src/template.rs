@@ -531,6 +531,27 @@ Resources:
     }
 
     #[test]
+    fn the_real_template_builds_the_realtime_function_and_names_its_tables() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+        let t = Template::load(&path).unwrap();
+        assert!(t.function_binaries().unwrap().contains(&"realtime".to_string()), "the stack must build realtime");
+        let env = t.table_env_refs().unwrap();
+        assert_eq!(env.get("CONNECTIONS_TABLE").map(String::as_str), Some("ConnectionsTable"));
+        for var in ["USERS_TABLE", "TASKS_TABLE", "EXPENSES_TABLE", "BUDGETS_TABLE"] {
+            assert!(env.contains_key(var), "{var} missing from {env:?}");
+        }
+        // The WebSocket API and the stream events are no HTTP routes: nothing of realtime's is routed.
+        assert!(t.http_routes().unwrap().iter().all(|r| r.binary != "realtime"));
+        let connections = t.tables().unwrap().into_iter().find(|t| t.logical_id == "ConnectionsTable").unwrap();
+        assert_eq!(connections.props.global_secondary_indexes[0].index_name, "by_connection");
+        assert_eq!(connections.props.time_to_live_specification.unwrap().attribute_name, "expires_at");
+        for id in ["TasksTable", "ExpensesTable", "BudgetsTable"] {
+            let table = t.tables().unwrap().into_iter().find(|t| t.logical_id == id).unwrap();
+            assert_eq!(table.props.stream_specification.unwrap().stream_view_type, "NEW_AND_OLD_IMAGES", "{id}");
+        }
+    }
+
+    #[test]
     fn the_real_template_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
         let t = Template::load(&path).unwrap();

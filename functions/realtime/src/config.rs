@@ -1,0 +1,110 @@
+//! The realtime function's configuration, read once at cold start.
+
+use std::time::Duration;
+
+use shared::config::{ConfigError, DynamoSettings, Env, JwtSettings};
+
+#[derive(Debug, Clone)]
+pub struct RealtimeConfig {
+    /// Read at `$connect` to refuse tokens of users who no longer exist.
+    pub users_table: String,
+    pub connections_table: String,
+    /// The tables whose streams feed the fan-out, told apart by name.
+    pub resource_tables: ResourceTables,
+    pub jwt: JwtSettings,
+    pub dynamo: DynamoSettings,
+    pub management: ManagementSettings,
+}
+
+/// The names of the tables holding tasks, expenses and budgets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceTables {
+    pub tasks: String,
+    pub expenses: String,
+    pub budgets: String,
+}
+
+/// Where and how connections are posted to: the API Gateway Management API of the
+/// WebSocket stage (locally, the gateway that stands in for it).
+#[derive(Debug, Clone)]
+pub struct ManagementSettings {
+    /// `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`, or `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl ManagementSettings {
+    pub fn from_env(env: &mut Env) -> Self {
+        let endpoint = env.required("WEBSOCKET_MANAGEMENT_ENDPOINT");
+        let well_formed = endpoint.starts_with("https://") || endpoint.starts_with("http://");
+        if !endpoint.is_empty() && !well_formed {
+            env.problem(format!("WEBSOCKET_MANAGEMENT_ENDPOINT must be an http(s) URL, got {endpoint:?}"));
+        }
+        // A post is one small request: fail fast, so one slow connection never holds up a batch.
+        Self {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            connect_timeout: Duration::from_millis(1000),
+            attempt_timeout: Duration::from_millis(2000),
+            operation_timeout: Duration::from_millis(4000),
+            max_attempts: 2,
+        }
+    }
+}
+
+impl RealtimeConfig {
+    pub fn from_env(mut env: Env) -> Result<Self, ConfigError> {
+        let config = Self {
+            users_table: env.required("USERS_TABLE"),
+            connections_table: env.required("CONNECTIONS_TABLE"),
+            resource_tables: ResourceTables {
+                tasks: env.required("TASKS_TABLE"),
+                expenses: env.required("EXPENSES_TABLE"),
+                budgets: env.required("BUDGETS_TABLE"),
+            },
+            jwt: JwtSettings::from_env(&mut env),
+            dynamo: DynamoSettings::from_env(&mut env),
+            management: ManagementSettings::from_env(&mut env),
+        };
+        env.finish()?;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_missing_variable_is_reported_at_once() {
+        let message = RealtimeConfig::from_env(Env::from_vars(Vec::<(String, String)>::new())).unwrap_err().to_string();
+        for name in [
+            "USERS_TABLE",
+            "CONNECTIONS_TABLE",
+            "TASKS_TABLE",
+            "EXPENSES_TABLE",
+            "BUDGETS_TABLE",
+            "JWT_SECRET",
+            "WEBSOCKET_MANAGEMENT_ENDPOINT",
+        ] {
+            assert!(message.contains(name), "{name} missing from {message}");
+        }
+    }
+
+    #[test]
+    fn the_management_endpoint_must_be_a_url() {
+        let mut env = Env::from_vars([("WEBSOCKET_MANAGEMENT_ENDPOINT", "127.0.0.1:9001")]);
+        ManagementSettings::from_env(&mut env);
+        assert!(env.finish().unwrap_err().to_string().contains("http(s) URL"));
+
+        let mut env = Env::from_vars([(
+            "WEBSOCKET_MANAGEMENT_ENDPOINT",
+            "https://abc.execute-api.eu-west-1.amazonaws.com/live/",
+        )]);
+        let settings = ManagementSettings::from_env(&mut env);
+        env.finish().unwrap();
+        assert_eq!(settings.endpoint, "https://abc.execute-api.eu-west-1.amazonaws.com/live");
+    }
+}

@@ -1,0 +1,57 @@
+//! Posting to connections through the API Gateway Management API (`PostToConnection`).
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_apigatewaymanagement::Client;
+use aws_sdk_apigatewaymanagement::config::http::HttpResponse;
+use aws_sdk_apigatewaymanagement::error::{DisplayErrorContext, SdkError};
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
+use aws_sdk_apigatewaymanagement::primitives::Blob;
+
+use crate::config::ManagementSettings;
+
+/// Builds the client for the stage's endpoint with bounded timeouts and retries; region and
+/// credentials come from the standard AWS environment.
+pub async fn client(settings: &ManagementSettings) -> Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(settings.connect_timeout)
+        .operation_attempt_timeout(settings.attempt_timeout)
+        .operation_timeout(settings.operation_timeout)
+        .build();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
+        .load()
+        .await;
+    let config = aws_sdk_apigatewaymanagement::config::Builder::from(&config).endpoint_url(&settings.endpoint).build();
+    Client::from_conf(config)
+}
+
+/// Why a post did not arrive.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// The connection is closed (410 `GoneException`): its record can go.
+    #[error("the connection is gone")]
+    Gone,
+    #[error("posting failed: {0}")]
+    Failed(String),
+}
+
+/// Sends `data` to one connection.
+pub async fn post(client: &Client, connection_id: &str, data: &[u8]) -> Result<(), PostError> {
+    let outcome = client.post_to_connection().connection_id(connection_id).data(Blob::new(data)).send().await;
+    match outcome {
+        Ok(_) => Ok(()),
+        Err(err) if is_gone(&err) => Err(PostError::Gone),
+        Err(err) => Err(PostError::Failed(DisplayErrorContext(&err).to_string())),
+    }
+}
+
+/// A 410, whether or not the body names `GoneException`.
+fn is_gone(err: &SdkError<PostToConnectionError, HttpResponse>) -> bool {
+    match err {
+        SdkError::ServiceError(service) => service.err().is_gone_exception() || service.raw().status().as_u16() == 410,
+        _ => false,
+    }
+}

@@ -1,0 +1,44 @@
+//! The WebSocket routes: `$connect` authenticates and records the connection, `$disconnect`
+//! forgets it, `$default` accepts and drops whatever a client sends.
+
+use shared::ApiError;
+use shared::clock;
+use shared::jwt::TokenType;
+
+use crate::app::App;
+use crate::event::{Route, WebSocketEvent, WebSocketResponse};
+
+pub async fn handle(app: &App, event: &WebSocketEvent) -> WebSocketResponse {
+    let connection_id = event.request_context.connection_id.as_str();
+    let outcome = match event.route() {
+        Route::Connect => connect(app, event).await,
+        Route::Disconnect => app.connections.close(connection_id).await,
+        Route::Message => Ok(()),
+    };
+    match outcome {
+        Ok(()) => WebSocketResponse::ok(),
+        Err(err) => {
+            match &err {
+                ApiError::Internal(cause) => tracing::error!(error = %cause, route = ?event.route(), "route failed"),
+                ApiError::ServiceUnavailable => tracing::warn!(route = ?event.route(), "database unavailable"),
+                _ => {}
+            }
+            WebSocketResponse::error(&err)
+        }
+    }
+}
+
+/// Accepts a connection whose `?token=` is an access token, valid as the HTTP API demands
+/// it (signature, issuer, audience, expiry, type), of a user who exists.
+async fn connect(app: &App, event: &WebSocketEvent) -> Result<(), ApiError> {
+    let token = event.token().ok_or(ApiError::NotAuthenticated)?;
+    let claims = app.tokens.verify(token, TokenType::Access).map_err(|reason| {
+        tracing::info!(%reason, "connection refused: access token not valid");
+        ApiError::TokenNotValid
+    })?;
+    if !app.users.exists(&claims.sub).await? {
+        tracing::info!("connection refused: the token's user does not exist");
+        return Err(ApiError::TokenNotValid);
+    }
+    app.connections.open(&claims.sub, &event.request_context.connection_id, clock::now()).await
+}
