@@ -1,14 +1,16 @@
 # shellcheck shell=bash
 # DynamoDB Local: start, wait for readiness, stop. Source after tools.sh.
 #
-#   start_dynamodb PORT LOGFILE   installs (if needed) and starts DynamoDB Local in memory with
-#                                 -sharedDb on PORT; returns once it answers (bounded); sets
-#                                 DYNAMODB_PID (also $STATE_DIR/dynamodb.pid when STATE_DIR is set).
+#   start_dynamodb PORT LOGFILE   installs (if needed) and starts DynamoDB Local with -sharedDb on
+#                                 PORT, in memory, or in DYNAMODB_DATA_DIR when that is set (data
+#                                 that outlives a restart: the fault-tolerance step stops and starts
+#                                 it); returns once it answers (bounded); sets DYNAMODB_PID (also
+#                                 $STATE_DIR/dynamodb.pid when STATE_DIR is set).
 #   stop_dynamodb                 stops what start_dynamodb started.
 #
 # DynamoDB Local has no bind-address option (see `-help`; it builds a Jetty server from the port
 # alone), so it listens on every interface of the machine. Everything else in the stack binds to
-# 127.0.0.1, and all clients reach it through 127.0.0.1. It holds only throwaway in-memory data.
+# 127.0.0.1, and all clients reach it through 127.0.0.1. It holds only throwaway test data.
 
 # shellcheck source-path=SCRIPTDIR source=tools.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
@@ -27,10 +29,15 @@ start_dynamodb() {
     if port_in_use "$port"; then
         die "port $port is already in use (set DYNAMODB_PORT to another port, or stop what runs there)"
     fi
+    local storage=(-inMemory)
+    if [[ -n "${DYNAMODB_DATA_DIR:-}" ]]; then
+        mkdir -p "$DYNAMODB_DATA_DIR"
+        storage=(-dbPath "$DYNAMODB_DATA_DIR")
+    fi
     start_bg dynamodb "$logfile" \
         java -Xms64m -Xmx512m -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" \
         -jar "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
-        -inMemory -sharedDb -disableTelemetry -port "$port"
+        "${storage[@]}" -sharedDb -disableTelemetry -port "$port"
     DYNAMODB_PID=$BG_PID
     if ! WAIT_PID=$DYNAMODB_PID wait_until 60 "DynamoDB Local on port $port" dynamodb_answers "$port"; then
         tail -n 30 "$logfile" >&2 || true

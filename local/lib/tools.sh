@@ -15,6 +15,7 @@
 #   DYNAMODB_LOCAL_DIR (after ensure_dynamodb_local) the folder holding DynamoDBLocal.jar
 #   CHROMIUM, BROWSER_NODE_MODULES (after ensure_browser_tools) Debian's chromium (/usr/bin/chromium)
 #                     and the node_modules holding playwright-core (for NODE_PATH)
+#   CARGO_DENY        (after ensure_cargo_deny) the cargo-deny binary (built from crates.io once)
 
 if [[ -n "${_TASKAPI_TOOLS_SH:-}" ]]; then
     return 0
@@ -216,6 +217,29 @@ ensure_browser_tools() {
     # ran npm ci there, comes first).
     BROWSER_NODE_MODULES="$CACHE_DIR/browser/node_modules"
     export BROWSER_NODE_MODULES
+}
+
+# ---------------------------------------------------------------------------------------------------
+# cargo-deny (dependency audit: advisories, licences, sources), built once from crates.io into the
+# cache: a few minutes on a fresh machine, nothing after.
+
+CARGO_DENY_VERSION=0.20.2
+
+_ensure_cargo_deny_locked() {
+    local root="$CACHE_DIR/cargo-tools"
+    if [[ "$("$root/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]]; then
+        log "building cargo-deny $CARGO_DENY_VERSION (cargo install --locked) into $root"
+        # Its own target dir: the project's target dir would keep its build for nothing.
+        CARGO_TARGET_DIR="$CACHE_DIR/cargo-tools-build" cargo install --quiet --locked \
+            --version "$CARGO_DENY_VERSION" --root "$root" cargo-deny || die "cargo install cargo-deny failed"
+        rm -rf "$CACHE_DIR/cargo-tools-build"
+    fi
+}
+
+ensure_cargo_deny() {
+    with_lock cargo-deny _ensure_cargo_deny_locked || die "could not install cargo-deny"
+    CARGO_DENY="$CACHE_DIR/cargo-tools/bin/cargo-deny"
+    export CARGO_DENY
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -93,10 +93,66 @@ def _check_response(response: httpx.Response) -> None:
             )
 
 
+# ---------------------------------------------------------------------------------------------------
+# The record of every exchange, for the log checks that run after this suite (tests/logs): each
+# answer's request id, and every secret the tests sent or received (passwords, tokens). Written to
+# $E2E_RECORD at the end of the session when that is set (local/test sets it).
+
+RECORD_VAR = "E2E_RECORD"
+SECRET_FIELDS = ("password", "access", "refresh", "token")
+_exchanges: list[dict[str, Any]] = []
+_secrets: set[str] = set()
+
+
+def _collect_secrets(body: Any) -> None:
+    if isinstance(body, dict):
+        for name, value in body.items():
+            if name in SECRET_FIELDS and isinstance(value, str):
+                _secrets.add(value)
+            else:
+                _collect_secrets(value)
+    elif isinstance(body, list):
+        for value in body:
+            _collect_secrets(value)
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def _record_exchange(response: httpx.Response) -> None:
+    request = response.request
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        _secrets.add(authorization.split(" ", 1)[-1])
+    _collect_secrets(_json_or_none(request.content))
+    response.read()
+    if 200 <= response.status_code < 300:
+        _collect_secrets(_json_or_none(response.content))
+    _exchanges.append({
+        "method": request.method,
+        "path": request.url.raw_path.split(b"?", 1)[0].decode("ascii"),  # as sent: percent-encoded
+        "status": response.status_code,
+        "request_id": response.headers.get("x-request-id"),
+    })
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    target = os.environ.get(RECORD_VAR, "").strip()
+    if target:
+        Path(target).write_text(json.dumps({"exchanges": _exchanges, "secrets": sorted(_secrets)}))
+
+
 def make_client(base_url: str) -> httpx.Client:
     # trust_env=False: requests go straight to the stack, never through a proxy from the environment.
     return httpx.Client(
-        base_url=base_url, timeout=TIMEOUT, trust_env=False, event_hooks={"response": [_check_response]}
+        base_url=base_url,
+        timeout=TIMEOUT,
+        trust_env=False,
+        event_hooks={"response": [_record_exchange, _check_response]},
     )
 
 

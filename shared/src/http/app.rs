@@ -1,19 +1,45 @@
 //! What every function's router gets around its routes, and how it runs on Lambda.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::middleware;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderName, Method, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use lambda_http::RequestExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::CorsSettings;
 use crate::error::ApiError;
 
-/// Adds the contract's JSON 404 for unknown routes, JSON 405 with `Allow`, and CORS.
+/// The response header that names the Lambda invocation, as every log line of it does.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Adds the contract's JSON 404 for unknown routes, JSON 405 with `Allow`, CORS, and one
+/// access-log line per request.
 pub fn finish(router: Router, cors: &CorsSettings) -> Router {
-    router.fallback(not_found).layer(middleware::map_response(method_not_allowed_as_json)).layer(cors_layer(cors))
+    router
+        .fallback(not_found)
+        .layer(middleware::map_response(method_not_allowed_as_json))
+        .layer(cors_layer(cors))
+        .layer(middleware::from_fn(access_log))
+}
+
+/// Logs method, path (never the query or a header), status and duration, inside the invocation's
+/// span (so with its request id), and answers that request id in `x-request-id`.
+async fn access_log(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request.lambda_context_ref().and_then(|context| HeaderValue::from_str(&context.request_id).ok());
+    let mut response = next.run(request).await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(%method, path, status = response.status().as_u16(), elapsed_ms, "request");
+    if let Some(id) = request_id {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
+    response
 }
 
 async fn not_found() -> ApiError {
@@ -41,6 +67,7 @@ pub fn cors_layer(settings: &CorsSettings) -> CorsLayer {
             header::RETRY_AFTER,
             header::WWW_AUTHENTICATE,
             HeaderName::from_static("allow"),
+            REQUEST_ID,
         ])
         .max_age(Duration::from_secs(600))
 }

@@ -1,0 +1,369 @@
+"""Fault tolerance: the local stack under load while DynamoDB Local freezes, then stops and restarts.
+
+Timeline (seconds from the start of the load; four client threads, each its own connection):
+
+    0 .. 4    normal load: registrations, logins, task and expense writes, lists, the budget summary
+    4 .. 16   DynamoDB Local frozen (SIGSTOP): it accepts connections and never answers
+    16        thawed (SIGCONT)
+    22        stopped (SIGTERM, the process ends: connections are refused)
+    28        started again on the same port and data folder (local/lib/dynamodb.sh start_dynamodb)
+    then      load for RECOVERY_SECONDS more
+
+Then it checks, and fails on any breach:
+  - no request hung or took longer than REQUEST_BOUND_SECONDS; none answered a 5xx other than 503;
+    every 503 is the contract's `service_unavailable` error with Retry-After;
+  - every request that started and ended inside an outage answered 503 (there are some of each kind);
+  - every request that started RECOVERY_GRACE_SECONDS after DynamoDB came back succeeded: the
+    functions recovered by themselves; `cargo lambda watch` started no new function instance;
+  - every write that was acknowledged (201) is still there and readable, every acknowledged
+    registration can log in;
+  - the users table holds no half-written registration: every user has its username (and email)
+    guard item, and every guard item points to an existing user of that name.
+
+    STATE_DIR=... DYNAMODB_PORT=... DYNAMODB_DATA_DIR=... \\
+        ~/.cache/taskapi/venv/bin/python tests/fault/outage.py http://127.0.0.1:PORT
+
+local/test's "fault" step runs it last, on the stack the other steps used. It needs STATE_DIR (for
+dynamodb.pid, tables.env and watch.log), DYNAMODB_PORT, DYNAMODB_DATA_DIR (DynamoDB Local must keep
+its data across the restart) and the dummy AWS environment with AWS_ENDPOINT_URL_DYNAMODB.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 4  # no more than the stack's instances per function: a new instance would be a restart
+# Frozen longer than a call's 5 s bound, so that whole requests start and end inside the freeze.
+FREEZE_AT, THAW_AT, STOP_AT, DOWN_SECONDS = 4.0, 16.0, 22.0, 6.0
+RECOVERY_SECONDS = 10.0
+RECOVERY_GRACE_SECONDS = 2.0
+# The functions give up on DynamoDB after DYNAMODB_OPERATION_TIMEOUT_MS (5 s by default) and answer
+# 503; add Argon2 hashing (debug build) and the emulator's own overhead.
+REQUEST_BOUND_SECONDS = 8.0
+CLIENT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # well past the bound: a hang is seen, not waited out
+PASSWORD = "fault tolerance 4ever!"
+HTTP_FUNCTIONS = ("auth", "tasks", "finance")
+
+
+def log(message: str) -> None:
+    print(f"fault: {message}", flush=True)
+
+
+@dataclass
+class Outcome:
+    operation: str
+    started: float
+    ended: float
+    status: int  # 0: no answer (timeout or connection error)
+    code: str | None = None
+    retry_after: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Account:
+    username: str
+    access: str = ""
+    tasks: list[str] = field(default_factory=list)
+    expenses: list[str] = field(default_factory=list)
+
+
+class Load:
+    """WORKERS threads sending a mix of requests until stopped, recording every outcome."""
+
+    def __init__(self, base_url: str, accounts: list[Account]) -> None:
+        self.base_url = base_url
+        self.accounts = accounts
+        self.outcomes: list[Outcome] = []
+        self.registered: list[str] = []  # usernames acknowledged with 201
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.epoch = time.monotonic()
+
+    def now(self) -> float:
+        return time.monotonic() - self.epoch
+
+    def call(self, client: httpx.Client, operation: str, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+        started = self.now()
+        try:
+            response = client.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            outcome = Outcome(operation, started, self.now(), 0, error=f"{type(error).__name__}: {error}")
+            response = None
+        else:
+            code = None
+            if response.headers.get("content-type", "").startswith("application/json"):
+                try:
+                    body = response.json()
+                    code = body.get("code") if isinstance(body, dict) else None
+                except ValueError:
+                    pass
+            outcome = Outcome(operation, started, self.now(), response.status_code, code,
+                              response.headers.get("retry-after"))
+        with self.lock:
+            self.outcomes.append(outcome)
+        return response
+
+    def worker(self, number: int) -> None:
+        rng = random.Random(number)
+        with httpx.Client(base_url=self.base_url, timeout=CLIENT_TIMEOUT, trust_env=False) as client:
+            while not self.stop.is_set():
+                account = rng.choice(self.accounts)
+                auth = {"authorization": f"Bearer {account.access}"}
+                choice = rng.randrange(8)
+                if choice == 0:
+                    username = f"fault_{uuid.uuid4().hex[:16]}"
+                    response = self.call(client, "register", "POST", "/auth/register",
+                                         json={"username": username, "password": PASSWORD,
+                                               "email": f"{username}@example.com"})
+                    if response is not None and response.status_code == 201:
+                        with self.lock:
+                            self.registered.append(username)
+                elif choice == 1:
+                    self.call(client, "login", "POST", "/auth/login",
+                              json={"username": account.username, "password": PASSWORD})
+                elif choice == 2:
+                    response = self.call(client, "create task", "POST", "/tasks", headers=auth,
+                                         json={"title": f"under load {uuid.uuid4().hex[:8]}"})
+                    if response is not None and response.status_code == 201:
+                        with self.lock:
+                            account.tasks.append(response.json()["id"])
+                elif choice == 3:
+                    self.call(client, "list tasks", "GET", "/tasks", headers=auth, params={"limit": 5})
+                elif choice == 4 and account.tasks:
+                    self.call(client, "get task", "GET", f"/tasks/{rng.choice(account.tasks)}", headers=auth)
+                elif choice == 5:
+                    response = self.call(client, "create expense", "POST", "/expenses", headers=auth,
+                                         json={"amount": "12.34", "category": "FOOD", "date": "2026-11-20"})
+                    if response is not None and response.status_code == 201:
+                        with self.lock:
+                            account.expenses.append(response.json()["id"])
+                elif choice == 6:
+                    self.call(client, "summary", "GET", "/budgets/summary", headers=auth,
+                              params={"month": "2026-11"})
+                else:
+                    self.call(client, "me", "GET", "/auth/me", headers=auth)
+
+
+class DynamoDbLocal:
+    """Freezes, stops and starts the stack's DynamoDB Local the way local/lib/dynamodb.sh does."""
+
+    def __init__(self, state_dir: Path, port: str) -> None:
+        self.state_dir = state_dir
+        self.port = port
+
+    def pid(self) -> int:
+        return int((self.state_dir / "dynamodb.pid").read_text().strip())
+
+    def freeze(self) -> None:
+        os.kill(self.pid(), signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.pid(), signal.SIGCONT)
+
+    def stop(self) -> None:
+        pid = self.pid()
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+
+    def start(self) -> None:
+        # start_dynamodb records the new pid in $STATE_DIR/dynamodb.pid; local/test reads it back.
+        script = f'source "{ROOT}/local/lib/dynamodb.sh" && start_dynamodb "$1" "$2"'
+        subprocess.run(["bash", "-c", script, "start", self.port, str(self.state_dir / "dynamodb-restarted.log")],
+                       check=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def instance_starts(watch_log: Path) -> dict[str, int]:
+    text = watch_log.read_text(errors="replace")
+    return {name: len(re.findall(rf'spawning function instance function="{name}"', text)) for name in HTTP_FUNCTIONS}
+
+
+def setup_accounts(base_url: str, count: int) -> list[Account]:
+    accounts = []
+    with httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT, trust_env=False) as client:
+        for _ in range(count):
+            account = Account(f"fault_{uuid.uuid4().hex[:16]}")
+            registered = client.post("/auth/register", json={"username": account.username, "password": PASSWORD})
+            assert registered.status_code == 201, registered.text
+            login = client.post("/auth/login", json={"username": account.username, "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            account.access = login.json()["access"]
+            accounts.append(account)
+    return accounts
+
+
+def read_tables_env(state_dir: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in (state_dir / "tables.env").read_text().splitlines()
+             if "=" in line and not line.lstrip().startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def scan(table_name: str) -> list[dict[str, Any]]:
+    table = boto3.resource("dynamodb").Table(table_name)
+    items, start = [], None
+    while True:
+        page = table.scan(ConsistentRead=True, **({"ExclusiveStartKey": start} if start else {}))
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def half_written_registrations(users_table: str) -> list[str]:
+    items = {item["pk"]: item for item in scan(users_table)}
+    problems = []
+    for pk, item in items.items():
+        if pk.startswith("USER#"):
+            wanted = [f"USERNAME#{item['username'].lower()}"] + ([f"EMAIL#{item['email']}"] if item.get("email") else [])
+            for guard in wanted:
+                if items.get(guard, {}).get("user_id") != item["id"]:
+                    problems.append(f"user {item['id']} ({item['username']}) has no guard item {guard}")
+        elif pk.startswith(("USERNAME#", "EMAIL#")):
+            user = items.get(f"USER#{item.get('user_id')}")
+            if user is None:
+                problems.append(f"guard item {pk} points to user {item.get('user_id')}, who does not exist")
+    return problems
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    base_url = sys.argv[1].rstrip("/")
+    state_dir = Path(os.environ["STATE_DIR"])
+    if not os.environ.get("DYNAMODB_DATA_DIR"):
+        log("FAIL: DYNAMODB_DATA_DIR is not set: an in-memory DynamoDB Local would lose every table on restart")
+        return 1
+    database = DynamoDbLocal(state_dir, os.environ["DYNAMODB_PORT"])
+    tables = read_tables_env(state_dir)
+    watch_log = state_dir / "watch.log"
+
+    accounts = setup_accounts(base_url, 4)
+    starts_before = instance_starts(watch_log)
+    load = Load(base_url, accounts)
+    threads = [threading.Thread(target=load.worker, args=(n,), daemon=True) for n in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+
+    windows: list[tuple[str, float, float]] = []
+    frozen = False
+    try:
+        time.sleep(FREEZE_AT)
+        database.freeze()
+        frozen = True
+        frozen_at = load.now()
+        log(f"{frozen_at:5.1f}s DynamoDB Local frozen (SIGSTOP)")
+        time.sleep(THAW_AT - FREEZE_AT)
+        database.thaw()
+        frozen = False
+        windows.append(("frozen", frozen_at, load.now()))
+        log(f"{load.now():5.1f}s thawed (SIGCONT)")
+        time.sleep(max(0.0, STOP_AT - load.now()))
+        database.stop()
+        stopped_at = load.now()
+        log(f"{stopped_at:5.1f}s DynamoDB Local stopped (SIGTERM, process gone)")
+        time.sleep(DOWN_SECONDS)
+        log(f"{load.now():5.1f}s starting it again")
+        database.start()
+        up_at = load.now()
+        windows.append(("stopped", stopped_at, up_at))
+        log(f"{up_at:5.1f}s DynamoDB Local answers again")
+        time.sleep(RECOVERY_SECONDS)
+    finally:
+        if frozen:
+            database.thaw()
+        load.stop.set()
+        for thread in threads:
+            thread.join(timeout=CLIENT_TIMEOUT.read + 5)
+
+    problems: list[str] = []
+
+    def check(ok: bool, message: Callable[[], str]) -> None:
+        if not ok:
+            problems.append(message())
+
+    outcomes = load.outcomes
+
+    def describe(o: Outcome) -> str:
+        return f"{o.operation} at {o.started:.1f}s -> {o.status} {o.code or ''} {o.error or ''} in {o.ended - o.started:.2f}s"
+
+    slow = [o for o in outcomes if o.status == 0 or o.ended - o.started > REQUEST_BOUND_SECONDS]
+    check(not slow, lambda: f"{len(slow)} requests hung or exceeded {REQUEST_BOUND_SECONDS}s: "
+                            + "; ".join(map(describe, slow[:5])))
+    bad_5xx = [o for o in outcomes if o.status >= 500 and o.status != 503]
+    check(not bad_5xx, lambda: f"{len(bad_5xx)} answers were a 5xx other than 503: " + "; ".join(map(describe, bad_5xx[:5])))
+    bad_503 = [o for o in outcomes if o.status == 503 and (o.code != "service_unavailable" or not (o.retry_after or "").isdigit())]
+    check(not bad_503, lambda: f"{len(bad_503)} 503s not in the contract's shape with Retry-After: " + "; ".join(map(describe, bad_503[:5])))
+
+    for name, down, up in windows:
+        inside = [o for o in outcomes if o.started >= down + 0.5 and o.ended <= up]
+        not_503 = [o for o in inside if o.status != 503]
+        check(len(inside) >= 5, lambda: f"only {len(inside)} requests ran entirely inside the {name} outage")
+        check(not not_503, lambda: f"{len(not_503)} requests inside the {name} outage did not answer 503: "
+                                   + "; ".join(map(describe, not_503[:5])))
+        log(f"{name} outage {down:.1f}s..{up:.1f}s: {len(inside)} requests inside it, "
+            f"{sum(o.status == 503 for o in inside)} answered 503, slowest {max((o.ended - o.started for o in inside), default=0):.2f}s")
+
+    recovered_from = windows[-1][2] + RECOVERY_GRACE_SECONDS
+    after = [o for o in outcomes if o.started >= recovered_from]
+    failed_after = [o for o in after if not 200 <= o.status < 300]
+    check(len(after) >= 10, lambda: f"only {len(after)} requests after the recovery")
+    check(not failed_after, lambda: f"{len(failed_after)} requests failed after DynamoDB came back: "
+                                    + "; ".join(map(describe, failed_after[:5])))
+    starts_after = instance_starts(watch_log)
+    check(starts_after == starts_before, lambda: f"cargo lambda watch started function instances during the test "
+                                                 f"(before {starts_before}, after {starts_after}): a function crashed")
+
+    # Acknowledged writes survived; acknowledged registrations can log in.
+    with httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT, trust_env=False) as client:
+        lost = []
+        for account in accounts:
+            auth = {"authorization": f"Bearer {account.access}"}
+            lost += [f"task {t}" for t in account.tasks if client.get(f"/tasks/{t}", headers=auth).status_code != 200]
+            lost += [f"expense {e}" for e in account.expenses if client.get(f"/expenses/{e}", headers=auth).status_code != 200]
+        for username in load.registered:
+            if client.post("/auth/login", json={"username": username, "password": PASSWORD}).status_code != 200:
+                lost.append(f"registration of {username}")
+    acknowledged = sum(len(a.tasks) + len(a.expenses) for a in accounts) + len(load.registered)
+    check(not lost, lambda: f"{len(lost)} acknowledged writes were lost: {', '.join(lost[:10])}")
+    halves = half_written_registrations(tables["USERS_TABLE"])
+    check(not halves, lambda: f"half-written registrations: {'; '.join(halves[:10])}")
+
+    counts: dict[int, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    summary = ", ".join(f"{count}x{status}" for status, count in sorted(counts.items()))
+    log(f"{len(outcomes)} requests ({summary}); {acknowledged} acknowledged writes read back; "
+        f"slowest {max((o.ended - o.started for o in outcomes), default=0):.2f}s")
+    if problems:
+        for problem in problems:
+            log(f"FAIL: {problem}")
+        return 1
+    log("OK: bounded 503s during both outages, no other 5xx, recovery without restarts, nothing lost or half-written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
