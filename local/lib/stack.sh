@@ -1,13 +1,17 @@
 # shellcheck shell=bash
-# The local stack as a library: DynamoDB Local + the template's tables + `cargo lambda watch`.
-# Used by local/start (a developer's stack) and local/test (a throwaway stack on free ports).
+# The local stack as a library: DynamoDB Local + the template's tables + `cargo lambda watch` + the
+# WebSocket gateway (local/gateway: API Gateway's WebSocket API and the DynamoDB Streams trigger of
+# the realtime function). Used by local/start (a developer's stack) and local/test (a throwaway
+# stack on free ports).
 #
 #   start_stack   reads STATE_DIR, PORT, DYNAMODB_PORT, TABLE_PREFIX and optionally CONCURRENCY
 #                 (default 4), READY_TIMEOUT (default 900 s), WATCH_IGNORE_CHANGES (1 = no reload),
-#                 CARGO_LOCKED (1 = pass --locked to cargo). Returns once the functions answer;
-#                 sets BASE_URL, DYNAMODB_PID, WATCH_PID and writes $STATE_DIR/{dynamodb,watch}.pid,
-#                 $STATE_DIR/functions.env and $STATE_DIR/stack.env. Dies (after stopping what it
-#                 started) on any failure.
+#                 CARGO_LOCKED (1 = pass --locked to cargo), WS_PORT (the gateway's port; a free one
+#                 by default). Returns once the functions and the gateway answer; sets BASE_URL,
+#                 WS_URL, DYNAMODB_PID, WATCH_PID, GATEWAY_PID and writes
+#                 $STATE_DIR/{dynamodb,watch,gateway}.pid, $STATE_DIR/functions.env and
+#                 $STATE_DIR/stack.env. Dies (after stopping what it started) on any failure.
+#                 Without a realtime function in template.yaml there is no gateway (WS_URL empty).
 #   stop_stack    stops what start_stack started (by the pids in memory or in $STATE_DIR).
 #
 # If DynamoDB Local is already running from start_dynamodb (DYNAMODB_PID set), it is reused.
@@ -92,6 +96,48 @@ _warm_instances() {
     return 1
 }
 
+# The function that gets the WebSocket and DynamoDB Streams events.
+REALTIME_FUNCTION=realtime
+
+# True when template.yaml has the realtime function (so the stack runs the gateway for it).
+_has_realtime_function() {
+    local functions
+    functions="$(cd "$TASKAPI_ROOT" && "$DEVTOOLS" functions --template template.yaml)" \
+        || die "cannot list the template's functions"
+    grep -qx "$REALTIME_FUNCTION" <<<"$functions"
+}
+
+# The gateway answers its management API: 410 for a connection that does not exist.
+_gateway_answers() {
+    [[ "$(http_status GET "http://127.0.0.1:$1/@connections/readiness-check")" == 410 ]]
+}
+
+# Starts local/gateway on WS_PORT for the running functions and tables; returns once it answers.
+start_gateway() {
+    # -B: no __pycache__ in the tree.
+    start_bg gateway "$STATE_DIR/gateway.log" "$VENV_DIR/bin/python" -B "$TASKAPI_ROOT/local/gateway/main.py" \
+        --port "$WS_PORT" --invoke-url "$BASE_URL" --function "$REALTIME_FUNCTION" \
+        --dynamodb-endpoint "http://127.0.0.1:$DYNAMODB_PORT" --region "$AWS_REGION" \
+        --table-prefix "$TABLE_PREFIX"
+    GATEWAY_PID=$BG_PID
+    if ! WAIT_PID=$GATEWAY_PID wait_until 30 "WebSocket gateway on port $WS_PORT" _gateway_answers "$WS_PORT"; then
+        tail -n 30 "$STATE_DIR/gateway.log" >&2 || true
+        return 1
+    fi
+    WS_URL="ws://127.0.0.1:$WS_PORT"
+    log "WebSocket gateway ready at $WS_URL"
+}
+
+stop_gateway() {
+    if [[ -n "${GATEWAY_PID:-}" ]]; then
+        stop_bg "$GATEWAY_PID" "WebSocket gateway"
+        GATEWAY_PID=
+    fi
+    if [[ -n "${STATE_DIR:-}" ]]; then
+        stop_from_pidfile "$STATE_DIR/gateway.pid" "WebSocket gateway"
+    fi
+}
+
 start_stack() {
     : "${STATE_DIR:?}" "${PORT:?}" "${DYNAMODB_PORT:?}" "${TABLE_PREFIX:?}"
     local concurrency=${CONCURRENCY:-4} ready_timeout=${READY_TIMEOUT:-900}
@@ -104,6 +150,15 @@ start_stack() {
 
     if port_in_use "$PORT"; then
         die "port $PORT is already in use (set PORT to another port, or stop what runs there)"
+    fi
+    local realtime=0
+    WS_URL=
+    if _has_realtime_function; then
+        realtime=1
+        WS_PORT="${WS_PORT:-$(free_port)}"
+        if port_in_use "$WS_PORT"; then
+            die "port $WS_PORT is already in use (set WS_PORT to another port, or stop what runs there)"
+        fi
     fi
     if [[ -z "${DYNAMODB_PID:-}" ]] || ! kill -0 "$DYNAMODB_PID" 2>/dev/null; then
         start_dynamodb "$DYNAMODB_PORT" "$STATE_DIR/dynamodb.log"
@@ -121,6 +176,8 @@ start_stack() {
         grep -Ev '^[[:space:]]*(#|$)' "$TASKAPI_ROOT/local/dev.env"
         grep -Ev '^[[:space:]]*(#|$)' "$STATE_DIR/tables.env"
         dummy_aws_env_lines "$DYNAMODB_PORT"
+        # The realtime function posts to its clients through the gateway's management API.
+        if ((realtime)); then echo "WEBSOCKET_MANAGEMENT_ENDPOINT=http://127.0.0.1:$WS_PORT"; fi
     } >"$STATE_DIR/functions.env"
 
     build_functions || { stop_stack; die "building the functions failed"; }
@@ -151,6 +208,11 @@ start_stack() {
 
     _warm_instances "$BASE_URL" "$concurrency" || true
 
+    if ((realtime)) && ! start_gateway; then
+        stop_stack
+        die "the WebSocket gateway did not start (log: $STATE_DIR/gateway.log)"
+    fi
+
     cat >"$STATE_DIR/stack.env" <<EOF
 BASE_URL=$BASE_URL
 PORT=$PORT
@@ -159,11 +221,16 @@ AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$DYNAMODB_PORT
 TABLE_PREFIX=$TABLE_PREFIX
 WATCH_PID=$WATCH_PID
 DYNAMODB_PID=$DYNAMODB_PID
+WS_URL=$WS_URL
+WS_PORT=${WS_PORT:-}
+GATEWAY_PID=${GATEWAY_PID:-}
 EOF
     log "local stack ready at $BASE_URL (DynamoDB Local at http://127.0.0.1:$DYNAMODB_PORT, tables $TABLE_PREFIX*)"
 }
 
 stop_stack() {
+    # The gateway first: closing its connections still reaches the function ($disconnect).
+    stop_gateway
     if [[ -n "${WATCH_PID:-}" ]]; then
         stop_bg "$WATCH_PID" "cargo lambda watch"
         WATCH_PID=
