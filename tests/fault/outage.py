@@ -286,10 +286,13 @@ def main() -> int:
         stopped_at = load.now()
         log(f"{stopped_at:5.1f}s DynamoDB Local stopped (SIGTERM, process gone)")
         time.sleep(DOWN_SECONDS)
-        log(f"{load.now():5.1f}s starting it again")
+        # The outage ends when the restart begins: the new process may answer before start_dynamodb's
+        # readiness poll notices.
+        restarting_at = load.now()
+        windows.append(("stopped", stopped_at, restarting_at))
+        log(f"{restarting_at:5.1f}s starting it again")
         database.start()
         up_at = load.now()
-        windows.append(("stopped", stopped_at, up_at))
         log(f"{up_at:5.1f}s DynamoDB Local answers again")
         time.sleep(RECOVERY_SECONDS)
     finally:
@@ -327,7 +330,7 @@ def main() -> int:
         log(f"{name} outage {down:.1f}s..{up:.1f}s: {len(inside)} requests inside it, "
             f"{sum(o.status == 503 for o in inside)} answered 503, slowest {max((o.ended - o.started for o in inside), default=0):.2f}s")
 
-    recovered_from = windows[-1][2] + RECOVERY_GRACE_SECONDS
+    recovered_from = up_at + RECOVERY_GRACE_SECONDS
     after = [o for o in outcomes if o.started >= recovered_from]
     failed_after = [o for o in after if not 200 <= o.status < 300]
     check(len(after) >= 10, lambda: f"only {len(after)} requests after the recovery")
