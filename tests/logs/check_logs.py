@@ -142,7 +142,7 @@ def main() -> int:
     for number, line in enumerate(raw, 1):
         for fragment in fragments:
             if fragment in line:
-                leaks.append(f"line {number}: contains a secret ({fragment[:4]}...): {line[:160]}")
+                leaks.append(f"line {number}: {line.replace(fragment, '<SECRET>')[:200]}")
                 break
     fail(problems, "log lines that contain a password, token or password hash", leaks)
 
