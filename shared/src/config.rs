@@ -168,16 +168,17 @@ impl CorsSettings {
     }
 }
 
-/// Bounds on every DynamoDB call, so a request always ends in bounded time.
+/// Bounds on every call of an AWS client, so a request always ends in bounded time.
 #[derive(Debug, Clone)]
-pub struct DynamoSettings {
+pub struct CallBounds {
     pub connect_timeout: Duration,
     pub attempt_timeout: Duration,
     pub operation_timeout: Duration,
     pub max_attempts: u32,
 }
 
-impl Default for DynamoSettings {
+/// DynamoDB's defaults: 1 s to connect, 2 s per attempt, 3 attempts, 5 s in all.
+impl Default for CallBounds {
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_millis(1000),
@@ -188,8 +189,9 @@ impl Default for DynamoSettings {
     }
 }
 
-impl DynamoSettings {
-    pub fn from_env(env: &mut Env) -> Self {
+impl CallBounds {
+    /// The bounds of DynamoDB calls: the defaults, or `DYNAMODB_*_MS` and `DYNAMODB_MAX_ATTEMPTS`.
+    pub fn dynamodb_from_env(env: &mut Env) -> Self {
         let defaults = Self::default();
         let millis = |env: &mut Env, name: &str, default: Duration| {
             Duration::from_millis(env.parsed_or(name, default.as_millis() as u64))

@@ -3,9 +3,6 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -13,7 +10,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::DynamoSettings;
+use crate::aws;
+use crate::config::CallBounds;
 use crate::error::ApiError;
 
 pub use aws_sdk_dynamodb;
@@ -22,18 +20,8 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// Builds the client from the standard AWS environment (region, credentials, and
 /// `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local) with bounded timeouts and retries.
-pub async fn client(settings: &DynamoSettings) -> Client {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(settings.connect_timeout)
-        .operation_attempt_timeout(settings.attempt_timeout)
-        .operation_timeout(settings.operation_timeout)
-        .build();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
-        .load()
-        .await;
-    Client::new(&config)
+pub async fn client(bounds: &CallBounds) -> Client {
+    Client::new(&aws::sdk_config(bounds).await)
 }
 
 /// Opens the connection during init with one cheap read, so the first request does

@@ -1,6 +1,7 @@
 //! The library every function stands on: configuration, the error type and its HTTP
 //! mapping, JWTs, password hashing, DynamoDB access and HTTP plumbing.
 
+pub mod aws;
 pub mod calendar;
 pub mod clock;
 pub mod config;

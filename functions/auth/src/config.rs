@@ -1,6 +1,6 @@
 //! The auth function's configuration, read once at cold start.
 
-use shared::config::{ConfigError, CorsSettings, DynamoSettings, Env, JwtSettings};
+use shared::config::{CallBounds, ConfigError, CorsSettings, Env, JwtSettings};
 
 use crate::domain::ThrottlePolicy;
 
@@ -11,7 +11,7 @@ pub struct AuthConfig {
     pub login_throttle_table: String,
     pub jwt: JwtSettings,
     pub cors: CorsSettings,
-    pub dynamo: DynamoSettings,
+    pub dynamo: CallBounds,
     pub throttle: ThrottlePolicy,
 }
 
@@ -23,7 +23,7 @@ impl AuthConfig {
             login_throttle_table: env.required("LOGIN_THROTTLE_TABLE"),
             jwt: JwtSettings::from_env(&mut env),
             cors: CorsSettings::from_env(&mut env),
-            dynamo: DynamoSettings::from_env(&mut env),
+            dynamo: CallBounds::dynamodb_from_env(&mut env),
             throttle: ThrottlePolicy {
                 max_failures: env.parsed_or("LOGIN_MAX_FAILURES", 5u32).max(1),
                 window: env.seconds_or("LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400),

@@ -1,6 +1,6 @@
 //! The finance function's configuration, read once at cold start.
 
-use shared::config::{ConfigError, CorsSettings, DynamoSettings, Env, JwtSettings};
+use shared::config::{CallBounds, ConfigError, CorsSettings, Env, JwtSettings};
 
 #[derive(Debug, Clone)]
 pub struct FinanceConfig {
@@ -10,7 +10,7 @@ pub struct FinanceConfig {
     pub users_table: String,
     pub jwt: JwtSettings,
     pub cors: CorsSettings,
-    pub dynamo: DynamoSettings,
+    pub dynamo: CallBounds,
 }
 
 impl FinanceConfig {
@@ -21,7 +21,7 @@ impl FinanceConfig {
             users_table: env.required("USERS_TABLE"),
             jwt: JwtSettings::from_env(&mut env),
             cors: CorsSettings::from_env(&mut env),
-            dynamo: DynamoSettings::from_env(&mut env),
+            dynamo: CallBounds::dynamodb_from_env(&mut env),
         };
         env.finish()?;
         Ok(config)

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use shared::config::{ConfigError, DynamoSettings, Env, JwtSettings};
+use shared::config::{CallBounds, ConfigError, Env, JwtSettings};
 
 #[derive(Debug, Clone)]
 pub struct RealtimeConfig {
@@ -12,7 +12,7 @@ pub struct RealtimeConfig {
     /// The tables whose streams feed the fan-out, told apart by name.
     pub resource_tables: ResourceTables,
     pub jwt: JwtSettings,
-    pub dynamo: DynamoSettings,
+    pub dynamo: CallBounds,
     pub management: ManagementSettings,
 }
 
@@ -30,10 +30,7 @@ pub struct ResourceTables {
 pub struct ManagementSettings {
     /// `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`, or `http://127.0.0.1:<port>`.
     pub endpoint: String,
-    pub connect_timeout: Duration,
-    pub attempt_timeout: Duration,
-    pub operation_timeout: Duration,
-    pub max_attempts: u32,
+    pub bounds: CallBounds,
 }
 
 impl ManagementSettings {
@@ -46,10 +43,12 @@ impl ManagementSettings {
         // A post is one small request: fail fast, so one slow connection never holds up a batch.
         Self {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
-            connect_timeout: Duration::from_millis(1000),
-            attempt_timeout: Duration::from_millis(2000),
-            operation_timeout: Duration::from_millis(4000),
-            max_attempts: 2,
+            bounds: CallBounds {
+                connect_timeout: Duration::from_millis(1000),
+                attempt_timeout: Duration::from_millis(2000),
+                operation_timeout: Duration::from_millis(4000),
+                max_attempts: 2,
+            },
         }
     }
 }
@@ -65,7 +64,7 @@ impl RealtimeConfig {
                 budgets: env.required("BUDGETS_TABLE"),
             },
             jwt: JwtSettings::from_env(&mut env),
-            dynamo: DynamoSettings::from_env(&mut env),
+            dynamo: CallBounds::dynamodb_from_env(&mut env),
             management: ManagementSettings::from_env(&mut env),
         };
         env.finish()?;

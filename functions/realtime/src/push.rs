@@ -1,8 +1,5 @@
 //! Posting to connections through the API Gateway Management API (`PostToConnection`).
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::config::http::HttpResponse;
 use aws_sdk_apigatewaymanagement::error::{DisplayErrorContext, SdkError};
@@ -14,16 +11,7 @@ use crate::config::ManagementSettings;
 /// Builds the client for the stage's endpoint with bounded timeouts and retries; region and
 /// credentials come from the standard AWS environment.
 pub async fn client(settings: &ManagementSettings) -> Client {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(settings.connect_timeout)
-        .operation_attempt_timeout(settings.attempt_timeout)
-        .operation_timeout(settings.operation_timeout)
-        .build();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
-        .load()
-        .await;
+    let config = shared::aws::sdk_config(&settings.bounds).await;
     let config = aws_sdk_apigatewaymanagement::config::Builder::from(&config).endpoint_url(&settings.endpoint).build();
     Client::from_conf(config)
 }

@@ -1,6 +1,6 @@
 //! The tasks function's configuration, read once at cold start.
 
-use shared::config::{ConfigError, CorsSettings, DynamoSettings, Env, JwtSettings};
+use shared::config::{CallBounds, ConfigError, CorsSettings, Env, JwtSettings};
 
 #[derive(Debug, Clone)]
 pub struct TasksConfig {
@@ -9,7 +9,7 @@ pub struct TasksConfig {
     pub users_table: String,
     pub jwt: JwtSettings,
     pub cors: CorsSettings,
-    pub dynamo: DynamoSettings,
+    pub dynamo: CallBounds,
 }
 
 impl TasksConfig {
@@ -19,7 +19,7 @@ impl TasksConfig {
             users_table: env.required("USERS_TABLE"),
             jwt: JwtSettings::from_env(&mut env),
             cors: CorsSettings::from_env(&mut env),
-            dynamo: DynamoSettings::from_env(&mut env),
+            dynamo: CallBounds::dynamodb_from_env(&mut env),
         };
         env.finish()?;
         Ok(config)
