@@ -2,6 +2,7 @@
 //! against DynamoDB Local with fresh tables made from template.yaml for every test.
 //! Run by `local/test`, which starts DynamoDB Local and exports its endpoint.
 
+use auth::store::revocations::RevocationStore;
 use auth::{AppState, AuthConfig, router};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -425,4 +426,18 @@ async fn missing_configuration_is_reported_at_start() {
     for name in ["USERS_TABLE", "REVOKED_TOKENS_TABLE", "LOGIN_THROTTLE_TABLE", "JWT_SECRET", "JWT_ISSUER"] {
         assert!(error.contains(name), "{name} not named in: {error}");
     }
+}
+
+#[tokio::test]
+async fn a_repeated_write_of_one_token_use_is_not_taken_for_reuse() {
+    let app = TestApp::new().await;
+    let store = RevocationStore::new(app.client.clone(), &app.config.revoked_tokens_table);
+    let expires_at = time::OffsetDateTime::now_utc().unix_timestamp() + 600;
+    // The SDK's retry of a write that went through carries the same use: still this use.
+    assert!(store.record_use("jti-a", expires_at, "use-1").await.unwrap());
+    assert!(store.record_use("jti-a", expires_at, "use-1").await.unwrap());
+    // Any other use of the same token is a reuse.
+    assert!(!store.record_use("jti-a", expires_at, "use-2").await.unwrap());
+    assert!(store.revoke_token("jti-b", expires_at).await.unwrap());
+    assert!(!store.revoke_token("jti-b", expires_at).await.unwrap());
 }

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::dynamo::{self, from_item, key, to_item};
-use shared::ids::UserId;
+use shared::ids::{self, UserId};
 
 #[derive(Clone)]
 pub struct RevocationStore {
@@ -26,6 +26,9 @@ struct Revocation {
     expires_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     revoked_before_ms: Option<u64>,
+    /// Which use of a refresh token wrote this record (see `record_use`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    use_id: Option<String>,
 }
 
 fn family_key(family: &str) -> String {
@@ -63,14 +66,28 @@ impl RevocationStore {
 
     /// Records `jti` as used. `Ok(false)` when it already was: the reuse signal.
     pub async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<bool, ApiError> {
-        let item = to_item(&Revocation { jti: jti.to_owned(), expires_at, revoked_before_ms: None })?;
-        dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(jti)", []).await
+        self.record_use(jti, expires_at, &ids::new_id()).await
+    }
+
+    /// Records `jti` as used by the use `use_id`. The SDK repeats a write whose answer timed
+    /// out, and the repeat finds the record its first attempt made: the record's `use_id` tells
+    /// that apart from a second use of the token, so a slow database never looks like reuse.
+    pub async fn record_use(&self, jti: &str, expires_at: i64, use_id: &str) -> Result<bool, ApiError> {
+        let record =
+            Revocation { jti: jti.to_owned(), expires_at, revoked_before_ms: None, use_id: Some(use_id.into()) };
+        if dynamo::put_item_if(&self.client, &self.table, to_item(&record)?, "attribute_not_exists(jti)", []).await? {
+            return Ok(true);
+        }
+        let stored = dynamo::get_item(&self.client, &self.table, key("jti", jti.to_owned())).await?;
+        let stored = stored.map(from_item::<Revocation>).transpose()?;
+        Ok(stored.is_some_and(|stored| stored.use_id.as_deref() == Some(use_id)))
     }
 
     /// Revokes every token of one login until `until` (epoch seconds), by which time
     /// each of them has expired anyway.
     pub async fn revoke_family(&self, family: &str, until: i64) -> Result<(), ApiError> {
-        let item = to_item(&Revocation { jti: family_key(family), expires_at: until, revoked_before_ms: None })?;
+        let item =
+            to_item(&Revocation { jti: family_key(family), expires_at: until, revoked_before_ms: None, use_id: None })?;
         self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await?;
         Ok(())
     }
@@ -78,7 +95,12 @@ impl RevocationStore {
     /// Revokes every token of `user` issued up to `cutoff_ms`. A later cutoff already
     /// stored is kept.
     pub async fn revoke_all_for_user(&self, user: &UserId, cutoff_ms: u64, until: i64) -> Result<(), ApiError> {
-        let item = to_item(&Revocation { jti: user_key(user), expires_at: until, revoked_before_ms: Some(cutoff_ms) })?;
+        let item = to_item(&Revocation {
+            jti: user_key(user),
+            expires_at: until,
+            revoked_before_ms: Some(cutoff_ms),
+            use_id: None,
+        })?;
         let condition = "attribute_not_exists(jti) OR revoked_before_ms < :cutoff";
         dynamo::put_item_if(&self.client, &self.table, item, condition, [(":cutoff", dynamo::number(cutoff_ms))])
             .await?;
