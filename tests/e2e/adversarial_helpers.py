@@ -1,7 +1,6 @@
-"""Helpers shared by the adversarial suites (test_forgery.py, test_bad_input.py).
+"""Helpers shared by the adversarial suites (test_forgery.py, test_bad_input.py). Forged JWTs
+(`resign`, `keep_signature`, `alg_none`) are built with conftest's helpers.
 
-- `forge_*`: JWTs built by hand (alg none, other keys and algorithms, changed claims with the old
-  signature, claims signed with the local stack's public development secret).
 - `raw_request`: one HTTP/1.1 request written byte for byte on a socket, for what httpx (h11) refuses
   to send: header values with trailing whitespace or bytes outside ASCII. It fails the test on a 5xx
   and on a 4xx that is not JSON, like conftest's `_check_response` does for httpx.
@@ -9,9 +8,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import socket
 import time
@@ -21,49 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import b64url, dev_env, jwt_parts
-
 UNKNOWN_USER_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"  # a well-formed ULID no user of the stack has
-
-
-# ---------------------------------------------------------------------------------------------------
-# JWTs
-
-
-def _segment(value: dict) -> str:
-    return b64url(json.dumps(value, separators=(",", ":")).encode())
-
-
-def hmac_sign(header: dict, claims: dict, secret: bytes, digest=hashlib.sha256) -> str:
-    signing_input = f"{_segment(header)}.{_segment(claims)}"
-    signature = hmac.new(secret, signing_input.encode(), digest).digest()
-    return f"{signing_input}.{b64url(signature)}"
-
-
-def dev_secret() -> bytes:
-    return dev_env()["JWT_SECRET"].encode()
-
-
-def resign(token: str, *, header: dict | None = None, digest=hashlib.sha256, secret: bytes | None = None,
-           **changes: Any) -> str:
-    """`token`'s claims with `changes` (a value of None drops the claim), signed with `secret` (default:
-    the dev secret, so that only the changed claims can make it invalid)."""
-    original_header, claims, _ = jwt_parts(token)
-    claims.update(changes)
-    claims = {k: v for k, v in claims.items() if v is not None}
-    return hmac_sign(header or original_header, claims, secret if secret is not None else dev_secret(), digest)
-
-
-def keep_signature(token: str, *, header: dict | None = None, **changes: Any) -> str:
-    """`token` with its header and/or claims changed but its original signature kept."""
-    original_header, claims, signature = jwt_parts(token)
-    claims.update(changes)
-    return f"{_segment(header or original_header)}.{_segment(claims)}.{signature}"
-
-
-def alg_none(token: str, *, signature: str = "", alg: str = "none") -> str:
-    _, claims, _ = jwt_parts(token)
-    return f"{_segment({'alg': alg, 'typ': 'JWT'})}.{_segment(claims)}.{signature}"
 
 
 def now_s() -> int:
@@ -151,10 +105,3 @@ def assert_raw_error(response: RawResponse, status: int, code: str) -> dict:
         assert response.headers.get("www-authenticate", "").startswith("Bearer"), response.headers
     return body
 
-
-def b64_json(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).rstrip(b"=").decode()
-
-
-def b64_decode_json(text: str) -> Any:
-    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -252,16 +252,21 @@ def bearer(token: str) -> dict[str, str]:
 
 def jwt_parts(token: str) -> tuple[dict, dict, str]:
     """Header and claims of a JWT (not verified) and its signature segment."""
-
-    def decode(segment: str) -> dict:
-        return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-
     header, claims, signature = token.split(".")
-    return decode(header), decode(claims), signature
+    return b64_decode_json(header), b64_decode_json(claims), signature
 
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64_json(value: Any) -> str:
+    """Compact JSON in unpadded base64url, as JWT segments and cursors are."""
+    return b64url(json.dumps(value, separators=(",", ":")).encode())
+
+
+def b64_decode_json(text: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -357,11 +362,47 @@ def dev_env() -> dict[str, str]:
     return values
 
 
-def sign_hs256(claims: dict, secret: str, header: dict | None = None) -> str:
-    header = header or {"alg": "HS256", "typ": "JWT"}
-    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
-    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+def dev_secret() -> bytes:
+    return dev_env()["JWT_SECRET"].encode()
+
+
+def hmac_sign(header: dict, claims: dict, secret: bytes, digest=hashlib.sha256) -> str:
+    signing_input = f"{b64_json(header)}.{b64_json(claims)}"
+    signature = hmac.new(secret, signing_input.encode(), digest).digest()
     return f"{signing_input}.{b64url(signature)}"
+
+
+def resign(token: str, *, header: dict | None = None, digest=hashlib.sha256, secret: bytes | None = None,
+           **changes: Any) -> str:
+    """`token`'s claims with `changes` (a value of None drops the claim), signed with `secret` (default:
+    the dev secret, so that only the changed claims can make it invalid)."""
+    original_header, claims, _ = jwt_parts(token)
+    claims.update(changes)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return hmac_sign(header or original_header, claims, secret if secret is not None else dev_secret(), digest)
+
+
+def keep_signature(token: str, *, header: dict | None = None, **changes: Any) -> str:
+    """`token` with its header and/or claims changed but its original signature kept."""
+    original_header, claims, signature = jwt_parts(token)
+    claims.update(changes)
+    return f"{b64_json(header or original_header)}.{b64_json(claims)}.{signature}"
+
+
+def alg_none(token: str, *, signature: str = "", alg: str = "none") -> str:
+    _, claims, _ = jwt_parts(token)
+    return f"{b64_json({'alg': alg, 'typ': 'JWT'})}.{b64_json(claims)}.{signature}"
+
+
+# Access tokens that must be refused with token_not_valid, made from a fresh pair of the caller's.
+INVALID_ACCESS_TOKENS: dict[str, Callable[[dict], str]] = {
+    "garbage": lambda pair: "garbage",
+    "three-garbage-segments": lambda pair: "abc.def.ghi",
+    "refresh-token": lambda pair: pair["refresh"],
+    "tampered-signature": lambda pair: pair["access"][:-2] + ("AA" if not pair["access"].endswith("AA") else "BB"),
+    "expired": lambda pair: resign(pair["access"], exp=jwt_parts(pair["access"])[1]["iat"] - 60),
+    "wrong-audience": lambda pair: resign(pair["access"], aud="someone-else"),
+}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from conftest import (
     assert_error,
     assert_invalid,
     assert_token_pair,
-    bearer,
     jwt_parts,
     make_client,
     now,

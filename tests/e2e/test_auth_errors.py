@@ -6,11 +6,9 @@ Each case checks the whole error shape (see `assert_error`): JSON, a non-empty `
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
-from typing import Any, Callable
+from typing import Callable
 
 import httpx
 import pytest
@@ -18,13 +16,12 @@ import pytest
 from conftest import (
     Api,
     User,
+    alg_none,
     assert_error,
     assert_invalid,
-    b64url,
-    bearer,
-    dev_env,
-    sign_hs256,
     jwt_parts,
+    keep_signature,
+    resign,
     strong_password,
     unique_email,
     unique_username,
@@ -175,18 +172,7 @@ def test_login_rejects_malformed_input(client: httpx.Client, make_body: Callable
 # ---------------------------------------------------------------------------------------------------
 # Forged and wrong tokens
 
-
-def _forge_alg_none(token: str) -> str:
-    _, claims, _ = jwt_parts(token)
-    return f"{b64url(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{b64url(json.dumps(claims).encode())}."
-
-
-def _forge_with_secret(token: str, secret: bytes = b"not-the-servers-secret") -> str:
-    header, claims, _ = jwt_parts(token)
-    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
-    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64url(signature)}"
-
+ANOTHER_SECRET = b"not-the-servers-secret"
 
 def _tamper_signature(token: str) -> str:
     head, body, signature = token.split(".")
@@ -194,16 +180,9 @@ def _tamper_signature(token: str) -> str:
     return f"{head}.{body}.{flipped}"
 
 
-def _tamper_claims(token: str, **changes: Any) -> str:
-    head, _, signature = token.split(".")
-    _, claims, _ = jwt_parts(token)
-    claims.update(changes)
-    return f"{head}.{b64url(json.dumps(claims).encode())}.{signature}"
-
-
 def _as_access(token: str) -> str:
     """A refresh token relabelled as an access token, keeping the (now wrong) signature."""
-    return _tamper_claims(token, token_type="access")
+    return keep_signature(token, token_type="access")
 
 
 BAD_ACCESS_TOKENS: dict[str, Callable[[dict, User], str]] = {
@@ -211,10 +190,10 @@ BAD_ACCESS_TOKENS: dict[str, Callable[[dict, User], str]] = {
     "three-garbage-segments": lambda pair, user: "abc.def.ghi",
     "refresh-token-as-access": lambda pair, user: pair["refresh"],
     "tampered-signature": lambda pair, user: _tamper_signature(pair["access"]),
-    "alg-none": lambda pair, user: _forge_alg_none(pair["access"]),
-    "signed-with-another-secret": lambda pair, user: _forge_with_secret(pair["access"]),
-    "claims-changed-to-another-user": lambda pair, user: _tamper_claims(pair["access"], sub="01ARZ3NDEKTSV4RRFFQ69G5FAV"),
-    "expiry-extended": lambda pair, user: _tamper_claims(pair["access"], exp=jwt_parts(pair["access"])[1]["exp"] + 3600),
+    "alg-none": lambda pair, user: alg_none(pair["access"]),
+    "signed-with-another-secret": lambda pair, user: resign(pair["access"], secret=ANOTHER_SECRET),
+    "claims-changed-to-another-user": lambda pair, user: keep_signature(pair["access"], sub="01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+    "expiry-extended": lambda pair, user: keep_signature(pair["access"], exp=jwt_parts(pair["access"])[1]["exp"] + 3600),
     "refresh-relabelled-as-access": lambda pair, user: _as_access(pair["refresh"]),
 }
 
@@ -253,9 +232,9 @@ BAD_REFRESH_TOKENS: dict[str, Callable[[dict], str]] = {
     "empty": lambda pair: "",
     "access-token": lambda pair: pair["access"],
     "tampered-signature": lambda pair: _tamper_signature(pair["refresh"]),
-    "alg-none": lambda pair: _forge_alg_none(pair["refresh"]),
-    "signed-with-another-secret": lambda pair: _forge_with_secret(pair["refresh"]),
-    "access-relabelled-as-refresh": lambda pair: _tamper_claims(pair["access"], token_type="refresh"),
+    "alg-none": lambda pair: alg_none(pair["refresh"]),
+    "signed-with-another-secret": lambda pair: resign(pair["refresh"], secret=ANOTHER_SECRET),
+    "access-relabelled-as-refresh": lambda pair: keep_signature(pair["access"], token_type="refresh"),
 }
 
 
@@ -315,16 +294,9 @@ def test_me_rejects_a_malformed_authorization_header(client: httpx.Client, heade
 # Tokens signed with the right key but wrong claims (the key is local/dev.env's public dev default)
 
 
-def _resign(token: str, **changes: Any) -> str:
-    secret = dev_env()["JWT_SECRET"]
-    header, claims, _ = jwt_parts(token)
-    claims.update(changes)
-    return sign_hs256({k: v for k, v in claims.items() if v is not None}, secret, header)
-
-
 def test_a_token_re_signed_with_the_dev_secret_is_accepted(api: Api, user: User, pair: dict) -> None:
     # The control for the cases below: the forging itself is right, so their 401s are about the claims.
-    response = api.me(_resign(pair["access"]))
+    response = api.me(resign(pair["access"]))
     assert response.status_code == 200, (
         "a faithful copy of the access token, signed with JWT_SECRET from local/dev.env, was refused: "
         f"is the stack running with local/dev.env? {response.text}"
@@ -353,7 +325,7 @@ def _claims(changes: dict) -> dict:
 
 @pytest.mark.parametrize("changes", list(WRONG_CLAIMS.values()), ids=list(WRONG_CLAIMS))
 def test_an_access_token_with_wrong_claims_is_refused(api: Api, pair: dict, changes: dict) -> None:
-    token = _resign(pair["access"], **_claims(changes))
+    token = resign(pair["access"], **_claims(changes))
     assert_error(api.me(token), 401, "token_not_valid")
     assert_error(api.verify(token), 401, "token_not_valid")
     assert_error(api.logout_all(token), 401, "token_not_valid")
@@ -361,14 +333,14 @@ def test_an_access_token_with_wrong_claims_is_refused(api: Api, pair: dict, chan
 
 @pytest.mark.parametrize("changes", list(WRONG_CLAIMS.values()), ids=list(WRONG_CLAIMS))
 def test_a_refresh_token_with_wrong_claims_is_refused(api: Api, pair: dict, changes: dict) -> None:
-    token = _resign(pair["refresh"], **_claims(changes))
+    token = resign(pair["refresh"], **_claims(changes))
     assert_error(api.refresh(token), 401, "token_not_valid")
     assert_error(api.verify(token), 401, "token_not_valid")
     assert_error(api.logout(token), 401, "token_not_valid")
 
 
 def test_an_access_token_of_a_user_that_does_not_exist_is_refused(api: Api, pair: dict) -> None:
-    token = _resign(pair["access"], sub="01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    token = resign(pair["access"], sub="01ARZ3NDEKTSV4RRFFQ69G5FAV")
     assert_error(api.me(token), 401, "token_not_valid")
 
 

@@ -12,24 +12,26 @@ value is accepted. conftest's `_check_response` fails any 5xx and any non-JSON 4
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from adversarial_helpers import UNKNOWN_USER_ID, b64_decode_json, b64_json
-from conftest import Api, Tasks, User, assert_error, assert_invalid, bearer, strong_password, unique_username
-from finance_helpers import (
-    BUDGET_CATEGORY_MESSAGE,
-    DATE_MESSAGE,
-    EXPENSE_CATEGORY_MESSAGE,
-    MONTH_MESSAGE,
-    Budgets,
-    Expenses,
-    unique_month,
+from adversarial_helpers import UNKNOWN_USER_ID
+from conftest import (
+    Api,
+    Tasks,
+    User,
+    assert_error,
+    assert_invalid,
+    b64_decode_json,
+    b64_json,
+    bearer,
+    strong_password,
+    unique_username,
 )
+from finance_helpers import Budgets, Expenses, unique_month
 
 GREATER = "Ensure this value is greater than 0."
 AT_MOST = "Ensure this value is less than or equal to 1000000000."

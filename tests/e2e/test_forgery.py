@@ -30,16 +30,8 @@ from typing import Any, Callable, Iterator
 import httpx
 import pytest
 
-from adversarial_helpers import (
-    RawResponse,
-    alg_none,
-    assert_raw_error,
-    keep_signature,
-    now_s,
-    raw_request,
-    resign,
-)
-from conftest import Api, User, assert_error, bearer, jwt_parts, make_client
+from adversarial_helpers import RawResponse, assert_raw_error, now_s, raw_request
+from conftest import Api, User, alg_none, assert_error, bearer, jwt_parts, keep_signature, make_client, resign
 from finance_helpers import Budgets, Expenses, unique_month
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

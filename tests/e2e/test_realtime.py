@@ -14,8 +14,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from adversarial_helpers import now_s, resign
-from conftest import Api, Tasks, User, assert_task, etag
+from adversarial_helpers import now_s
+from conftest import Api, Tasks, User, assert_task, etag, resign
 from finance_helpers import Budgets, Expenses, unique_month
 from realtime_helpers import (
     ConnectionsTable,

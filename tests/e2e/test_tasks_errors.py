@@ -13,17 +13,7 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from conftest import (
-    Api,
-    Tasks,
-    User,
-    assert_error,
-    assert_invalid,
-    bearer,
-    dev_env,
-    jwt_parts,
-    sign_hs256,
-)
+from conftest import INVALID_ACCESS_TOKENS, Api, Tasks, User, assert_error, assert_invalid, bearer
 
 UNKNOWN_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
@@ -281,23 +271,7 @@ def test_every_call_without_authorization_is_not_authenticated_and_changes_nothi
     _unchanged(tasks, task)
 
 
-def _resign(token: str, **changes: Any) -> str:
-    header, claims, _ = jwt_parts(token)
-    claims.update(changes)
-    return sign_hs256(claims, dev_env()["JWT_SECRET"], header)
-
-
-BAD_TOKENS: dict[str, Callable[[dict], str]] = {
-    "garbage": lambda pair: "garbage",
-    "three-garbage-segments": lambda pair: "abc.def.ghi",
-    "refresh-token": lambda pair: pair["refresh"],
-    "tampered-signature": lambda pair: pair["access"][:-2] + ("AA" if not pair["access"].endswith("AA") else "BB"),
-    "expired": lambda pair: _resign(pair["access"], exp=jwt_parts(pair["access"])[1]["iat"] - 60),
-    "wrong-audience": lambda pair: _resign(pair["access"], aud="someone-else"),
-}
-
-
-@pytest.mark.parametrize("make_token", list(BAD_TOKENS.values()), ids=list(BAD_TOKENS))
+@pytest.mark.parametrize("make_token", list(INVALID_ACCESS_TOKENS.values()), ids=list(INVALID_ACCESS_TOKENS))
 def test_every_call_with_a_bad_token_is_token_not_valid_and_changes_nothing(
     api: Api, user: User, make_token: Callable[[dict], str]
 ) -> None:
