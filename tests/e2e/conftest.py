@@ -438,8 +438,12 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-class Tasks:
-    """The /tasks endpoints as one user (its access token); each call returns the raw response."""
+class Collection:
+    """One owned collection (/tasks, /expenses, /budgets) as one user; raw calls return the response."""
+
+    path = ""
+    kind = ""
+    assert_item: Callable[..., dict]
 
     def __init__(self, client: httpx.Client, access: str, user: User | None = None) -> None:
         self.client = client
@@ -452,65 +456,100 @@ class Tasks:
             headers["If-Match"] = if_match
         return headers
 
+    def check(self, body: Any, **expected: Any) -> dict:
+        return type(self).assert_item(body, **expected)
+
     def create(self, body: Any) -> httpx.Response:
-        return self.client.post("/tasks", json=body, headers=self._headers())
+        return self.client.post(self.path, json=body, headers=self._headers())
 
-    def get(self, task_id: str) -> httpx.Response:
-        return self.client.get(f"/tasks/{task_id}", headers=self._headers())
+    def get(self, item_id: str) -> httpx.Response:
+        return self.client.get(f"{self.path}/{item_id}", headers=self._headers())
 
-    def put(self, task_id: str, body: Any, if_match: str | None = None) -> httpx.Response:
-        return self.client.put(f"/tasks/{task_id}", json=body, headers=self._headers(if_match))
+    def put(self, item_id: str, body: Any, if_match: str | None = None) -> httpx.Response:
+        return self.client.put(f"{self.path}/{item_id}", json=body, headers=self._headers(if_match))
 
-    def patch(self, task_id: str, body: Any, if_match: str | None = None) -> httpx.Response:
-        return self.client.patch(f"/tasks/{task_id}", json=body, headers=self._headers(if_match))
+    def patch(self, item_id: str, body: Any, if_match: str | None = None) -> httpx.Response:
+        return self.client.patch(f"{self.path}/{item_id}", json=body, headers=self._headers(if_match))
 
-    def delete(self, task_id: str, if_match: str | None = None) -> httpx.Response:
-        return self.client.delete(f"/tasks/{task_id}", headers=self._headers(if_match))
+    def delete(self, item_id: str, if_match: str | None = None) -> httpx.Response:
+        return self.client.delete(f"{self.path}/{item_id}", headers=self._headers(if_match))
 
     def list(self, params: Any = None) -> httpx.Response:
-        return self.client.get("/tasks", params=params, headers=self._headers())
+        return self.client.get(self.path, params=params, headers=self._headers())
+
+    def raw(self, method: str, path: str, text: str | bytes, content_type: str | None = "application/json",
+            if_match: str | None = None) -> httpx.Response:
+        """A request whose body is exactly `text` (to send JSON Python would spell otherwise: `1e3`, `-0`)."""
+        headers = self._headers(if_match)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        content = text.encode() if isinstance(text, str) else text
+        return self.client.request(method, path, content=content, headers=headers)
 
     # -- helpers that expect success --------------------------------------------------------------
 
-    def new(self, **body: Any) -> dict:
-        """Creates a task (title defaults to a unique one) and returns it, checking the 201."""
-        body.setdefault("title", f"task {uuid.uuid4().hex[:8]}")
-        response = self.create(body)
-        assert response.status_code == 201, f"create failed: {response.status_code} {response.text}"
-        task = assert_task(response.json(), version=1)
-        assert response.headers.get("location") == f"/tasks/{task['id']}", response.headers
+    def created(self, response: httpx.Response, **expected: Any) -> dict:
+        assert response.status_code == 201, f"POST {self.path}: {response.status_code} {response.text}"
+        item = self.check(response.json(), version=1, **expected)
+        assert response.headers.get("location") == f"{self.path}/{item['id']}", response.headers
         assert response.headers.get("etag") == etag(1), response.headers
-        return task
+        assert item["created_at"] == item["updated_at"], item
+        return item
 
-    def read(self, task_id: str) -> dict:
-        response = self.get(task_id)
-        assert response.status_code == 200, f"GET /tasks/{task_id}: {response.status_code} {response.text}"
-        task = assert_task(response.json(), id=task_id)
-        assert response.headers.get("etag") == etag(task["version"]), response.headers
-        return task
+    def new(self, **body: Any) -> dict:
+        return self.created(self.create(body))
+
+    def read(self, item_id: str) -> dict:
+        response = self.get(item_id)
+        assert response.status_code == 200, f"GET {self.path}/{item_id}: {response.status_code} {response.text}"
+        item = self.check(response.json(), id=item_id)
+        assert response.headers.get("etag") == etag(item["version"]), response.headers
+        return item
+
+    def ok(self, response: httpx.Response, **expected: Any) -> dict:
+        """A 200 answer to PUT or PATCH: the item, with an ETag of its version."""
+        request = response.request
+        assert response.status_code == 200, f"{request.method} {request.url.path}: {response.status_code} {response.text}"
+        item = self.check(response.json(), **expected)
+        assert response.headers.get("etag") == etag(item["version"]), response.headers
+        return item
 
     def page(self, params: Any = None) -> dict:
         response = self.list(params)
-        assert response.status_code == 200, f"GET /tasks {params}: {response.status_code} {response.text}"
+        assert response.status_code == 200, f"GET {self.path} {params}: {response.status_code} {response.text}"
         body = response.json()
         assert isinstance(body, dict) and set(body) == {"results", "next_cursor"}, body
         assert isinstance(body["results"], list), body
         assert body["next_cursor"] is None or (isinstance(body["next_cursor"], str) and body["next_cursor"]), body
-        for task in body["results"]:
-            assert_task(task)
+        for item in body["results"]:
+            self.check(item)
         return body
 
-    def everything(self, params: dict | None = None, *, max_pages: int = 100) -> list[dict]:
-        """Every task the list shows (following next_cursor, at most max_pages pages)."""
+    def pages(self, params: dict | None = None, *, max_pages: int = 100) -> list[list[dict]]:
+        """Every page of the list, following next_cursor (at most max_pages pages)."""
         params = dict(params or {})
-        tasks: list[dict] = []
+        pages: list[list[dict]] = []
         for _ in range(max_pages):
             body = self.page(params)
-            tasks.extend(body["results"])
+            pages.append(body["results"])
             if body["next_cursor"] is None:
-                return tasks
+                return pages
             params["cursor"] = body["next_cursor"]
-        pytest.fail(f"GET /tasks {params} still had a next_cursor after {max_pages} pages")
+        pytest.fail(f"GET {self.path} {params} still had a next_cursor after {max_pages} pages")
+
+    def everything(self, params: dict | None = None) -> list[dict]:
+        return [item for page in self.pages(params) for item in page]
+
+
+class Tasks(Collection):
+    path = "/tasks"
+    kind = "task"
+    assert_item = staticmethod(assert_task)
+
+    def new(self, **body: Any) -> dict:
+        """Creates a task (title defaults to a unique one) and returns it, checking the 201."""
+        body.setdefault("title", f"task {uuid.uuid4().hex[:8]}")
+        return super().new(**body)
 
 
 def tasks_of(api: Api, user: User) -> Tasks:

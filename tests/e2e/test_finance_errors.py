@@ -14,14 +14,13 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from conftest import INVALID_ACCESS_TOKENS, Api, User, assert_error, assert_invalid, bearer
+from conftest import INVALID_ACCESS_TOKENS, Api, Collection, User, assert_error, assert_invalid, bearer
 from finance_helpers import (
     BUDGET_CATEGORY_MESSAGE,
     DATE_MESSAGE,
     EXPENSE_CATEGORY_MESSAGE,
     MONTH_MESSAGE,
     UNKNOWN_ID,
-    Collection,
     Finance,
     new_finance,
 )
