@@ -5,8 +5,9 @@ use std::fmt::Debug;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -102,7 +103,11 @@ fn expression_values<'a>(values: impl IntoIterator<Item = (&'a str, AttributeVal
     (!values.is_empty()).then_some(values)
 }
 
-/// Writes `item` if `condition` holds; `Ok(false)` when it did not.
+/// Writes `item` if `condition` holds; `Ok(false)` when it did not, unless the table already
+/// holds exactly `item`. The SDK repeats an attempt whose answer timed out; when the first
+/// attempt went through, the repeat fails its condition on the very item it wrote, and that is
+/// this write's success, not a conflict. (DynamoDB returns the item that failed the condition,
+/// so telling the two apart costs no extra read.)
 pub async fn put_item_if(
     client: &Client,
     table: &str,
@@ -110,13 +115,42 @@ pub async fn put_item_if(
     condition: &str,
     values: impl IntoIterator<Item = (&str, AttributeValue)>,
 ) -> Result<bool, ApiError> {
-    let request = client
+    let outcome = client
         .put_item()
         .table_name(table)
-        .set_item(Some(item))
+        .set_item(Some(item.clone()))
         .condition_expression(condition)
-        .set_expression_attribute_values(expression_values(values));
-    condition_held(request.send().await)
+        .set_expression_attribute_values(expression_values(values))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await;
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(err) => match err.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                Ok(failed.item().is_some_and(|stored| same_item(stored, &item)))
+            }
+            _ => Err(err.into()),
+        },
+    }
+}
+
+/// Item equality as DynamoDB stores it: numbers compare by value (`12.50` is read back as
+/// `12.5`), everything else exactly.
+fn same_item(stored: &Item, written: &Item) -> bool {
+    stored.len() == written.len()
+        && written.iter().all(|(name, value)| match (stored.get(name), value) {
+            (Some(AttributeValue::N(a)), AttributeValue::N(b)) => same_number(a, b),
+            (Some(stored), written) => stored == written,
+            (None, _) => false,
+        })
+}
+
+fn same_number(a: &str, b: &str) -> bool {
+    fn canonical(number: &str) -> &str {
+        if number.contains('.') { number.trim_end_matches('0').trim_end_matches('.') } else { number }
+    }
+    canonical(a) == canonical(b)
 }
 
 /// Deletes the item at `key` if `condition` holds; `Ok(false)` when it did not.
@@ -192,4 +226,26 @@ pub fn number(value: impl ToString) -> AttributeValue {
 /// A key of one string attribute.
 pub fn key(name: &str, value: impl Into<String>) -> Item {
     HashMap::from([(name.to_owned(), string(value))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_compare_numbers_by_value() {
+        let written = Item::from([
+            ("amount".to_owned(), AttributeValue::N("12.50".into())),
+            ("id".to_owned(), AttributeValue::S("a".into())),
+        ]);
+        let mut stored = written.clone();
+        stored.insert("amount".into(), AttributeValue::N("12.5".into()));
+        assert!(same_item(&stored, &written));
+        stored.insert("amount".into(), AttributeValue::N("12.05".into()));
+        assert!(!same_item(&stored, &written));
+        stored.insert("amount".into(), AttributeValue::N("12.5".into()));
+        stored.insert("extra".into(), AttributeValue::S("x".into()));
+        assert!(!same_item(&stored, &written));
+        assert!(same_number("100", "100") && !same_number("100", "10") && same_number("7.000", "7"));
+    }
 }

@@ -294,10 +294,8 @@ impl<T: Owned> OwnedTable<T> {
         let item = encode(value)?;
         let collided = || ApiError::internal("a generated id collided with an existing item");
         let Some(unique) = value.unique_key() else {
-            let key = Self::key(&value.owner().to_string(), value.id());
-            let created =
-                dynamo::put_item_if(&self.client, &self.table, item.clone(), "attribute_not_exists(id)", []).await?;
-            return if created || self.holds(key, &item).await? { Ok(()) } else { Err(collided()) };
+            let created = dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(id)", []).await?;
+            return if created { Ok(()) } else { Err(collided()) };
         };
         let (owner, id) = (value.owner().to_string(), value.id());
         let writes = vec![self.put(item, "attribute_not_exists(id)", None)?, self.put_guard(&owner, &unique, id)?];
@@ -319,16 +317,12 @@ impl<T: Owned> OwnedTable<T> {
             let written = dynamo::put_item_if(
                 &self.client,
                 &self.table,
-                item.clone(),
+                item,
                 ITEM_IS_CURRENT,
                 [(":expected", dynamo::number(expected.get()))],
             )
             .await?;
-            return if written || self.holds(Self::key(&owner, id), &item).await? {
-                Ok(())
-            } else {
-                Err(self.why_not_written(&owner, id).await)
-            };
+            return if written { Ok(()) } else { Err(self.why_not_written(&owner, id).await) };
         }
         let mut writes = vec![self.put(item, ITEM_IS_CURRENT, Some(expected))?];
         if let Some(old) = &old_unique {
@@ -430,14 +424,6 @@ impl<T: Owned> OwnedTable<T> {
             }
         }
         Err(ApiError::PreconditionFailed)
-    }
-
-    /// Whether the table already holds exactly `item`. A condition that failed because an
-    /// earlier attempt of the same call went through (the SDK retries an attempt whose answer
-    /// timed out) is then a success, not a collision or a stale version.
-    async fn holds(&self, key: Item, item: &Item) -> Result<bool, ApiError> {
-        let stored = dynamo::get_item(&self.client, &self.table, key).await?;
-        Ok(stored.is_some_and(|stored| same_item(&stored, item)))
     }
 
     async fn why_not_written(&self, owner: &str, id: &str) -> WriteError {
@@ -553,43 +539,8 @@ impl<T: Owned> OwnedTable<T> {
     }
 }
 
-/// Item equality as DynamoDB stores it: numbers compare by value (`12.50` is read back as
-/// `12.5`), everything else exactly.
-fn same_item(stored: &Item, written: &Item) -> bool {
-    stored.len() == written.len()
-        && written.iter().all(|(name, value)| match (stored.get(name), value) {
-            (Some(AttributeValue::N(a)), AttributeValue::N(b)) => same_number(a, b),
-            (Some(stored), written) => stored == written,
-            (None, _) => false,
-        })
-}
-
-fn same_number(a: &str, b: &str) -> bool {
-    fn canonical(number: &str) -> &str {
-        if number.contains('.') { number.trim_end_matches('0').trim_end_matches('.') } else { number }
-    }
-    canonical(a) == canonical(b)
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn items_compare_numbers_by_value() {
-        let written = Item::from([
-            ("amount".to_owned(), AttributeValue::N("12.50".into())),
-            ("id".to_owned(), AttributeValue::S("a".into())),
-        ]);
-        let mut stored = written.clone();
-        stored.insert("amount".into(), AttributeValue::N("12.5".into()));
-        assert!(same_item(&stored, &written));
-        stored.insert("amount".into(), AttributeValue::N("12.05".into()));
-        assert!(!same_item(&stored, &written));
-        stored.insert("amount".into(), AttributeValue::N("12.5".into()));
-        stored.insert("extra".into(), AttributeValue::S("x".into()));
-        assert!(!same_item(&stored, &written));
-        assert!(same_number("100", "100") && !same_number("100", "10") && same_number("7.000", "7"));
-    }
-
     use super::*;
 
     const BY_DATE: SortIndex = SortIndex { name: "by_date", sort_key: "date_id" };

@@ -70,17 +70,12 @@ impl RevocationStore {
     }
 
     /// Records `jti` as used by the use `use_id`. The SDK repeats a write whose answer timed
-    /// out, and the repeat finds the record its first attempt made: the record's `use_id` tells
-    /// that apart from a second use of the token, so a slow database never looks like reuse.
+    /// out; the repeat finds the record its first attempt made, `use_id` included, which
+    /// `put_item_if` counts as written: a slow database never looks like a second use.
     pub async fn record_use(&self, jti: &str, expires_at: i64, use_id: &str) -> Result<bool, ApiError> {
         let record =
             Revocation { jti: jti.to_owned(), expires_at, revoked_before_ms: None, use_id: Some(use_id.into()) };
-        if dynamo::put_item_if(&self.client, &self.table, to_item(&record)?, "attribute_not_exists(jti)", []).await? {
-            return Ok(true);
-        }
-        let stored = dynamo::get_item(&self.client, &self.table, key("jti", jti.to_owned())).await?;
-        let stored = stored.map(from_item::<Revocation>).transpose()?;
-        Ok(stored.is_some_and(|stored| stored.use_id.as_deref() == Some(use_id)))
+        dynamo::put_item_if(&self.client, &self.table, to_item(&record)?, "attribute_not_exists(jti)", []).await
     }
 
     /// Revokes every token of one login until `until` (epoch seconds), by which time
