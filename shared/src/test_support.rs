@@ -3,7 +3,6 @@
 //! sees, and call a router with it in-process.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
@@ -27,7 +26,8 @@ pub struct TestEnvironment {
 impl TestEnvironment {
     /// Needs DynamoDB Local (`AWS_ENDPOINT_URL_DYNAMODB`); `local/test` provides it.
     pub async fn new(label: &str) -> Self {
-        let template = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"));
+        let template = devtools::repository_root().join("template.yaml");
+        let template = template.as_path();
         let client = devtools::local_client().await.expect("DynamoDB Local (run the tests through local/test)");
         let tables = devtools::create_tables(&client, template, &devtools::unique_prefix(label))
             .await

@@ -3,7 +3,6 @@
 //! without documentation fails here.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use axum::Router;
 use devtools::Template;
@@ -61,7 +60,7 @@ fn document() -> Value {
 
 /// Every path of template.yaml's HTTP API that serves API operations, as OpenAPI writes it.
 fn template_paths() -> BTreeSet<String> {
-    let template = Template::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))).unwrap();
+    let template = Template::load(&devtools::repository_root().join("template.yaml")).unwrap();
     template
         .http_routes()
         .unwrap()

@@ -13,25 +13,32 @@
 //! dummy `AWS_*` settings exported, see DESIGN.md): each test creates its own fresh tables.
 //!
 //! ```no_run
-//! use std::path::Path;
-//!
 //! # async fn demo() -> anyhow::Result<()> {
-//! let template = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"));
+//! let template = devtools::repository_root().join("template.yaml");
 //! let client = devtools::local_client().await?; // refuses to run without AWS_ENDPOINT_URL_DYNAMODB
-//! let tables = devtools::create_tables(&client, template, &devtools::unique_prefix("auth")).await?;
+//! let tables = devtools::create_tables(&client, &template, &devtools::unique_prefix("auth")).await?;
 //! let users = tables.get("UsersTable"); // e.g. "t1764000000000-4242-0-auth-UsersTable"
-//! let env = devtools::table_env(template, &tables)?; // {"USERS_TABLE": users, ...}
+//! let env = devtools::table_env(&template, &tables)?; // {"USERS_TABLE": users, ...}
 //! # let _ = (users, env); Ok(()) }
 //! ```
 //!
-//! (`CARGO_MANIFEST_DIR` is the test's own crate, e.g. `functions/auth`, hence `../../`.)
-
 pub mod routes;
 pub mod tables;
 pub mod template;
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The repository's root, where `template.yaml` is: the nearest folder holding it, from the
+/// running test's crate upwards. `CARGO_MANIFEST_DIR` is read when the test runs, not when it
+/// was compiled, so a target directory shared by several clones never points a test at another
+/// clone's files.
+pub fn repository_root() -> PathBuf {
+    let crate_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    crate_dir.ancestors().find(|dir| dir.join("template.yaml").is_file()).map_or(crate_dir.clone(), Path::to_path_buf)
+}
 
 use anyhow::{Context, Result, bail};
 use aws_config::BehaviorVersion;

@@ -504,7 +504,7 @@ Resources:
 
     #[test]
     fn the_root_cargo_toml_router_matches_the_real_template() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let root = crate::repository_root();
         let cloud = CloudRoutes::from_template(&Template::load(&root.join("template.yaml")).unwrap()).unwrap();
         let local = LocalRouter::from_cargo_toml(&root.join("Cargo.toml")).unwrap();
         let bad = compare(&cloud, &local);

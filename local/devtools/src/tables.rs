@@ -70,12 +70,11 @@ impl TableNames {
 ///
 /// ```no_run
 /// # async fn demo() -> anyhow::Result<()> {
-/// use std::path::Path;
 /// let client = devtools::local_client().await?;
 /// let prefix = devtools::unique_prefix("auth-test");
 /// let tables = devtools::create_tables(
 ///     &client,
-///     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml")),
+///     &devtools::repository_root().join("template.yaml"),
 ///     &prefix,
 /// )
 /// .await?;

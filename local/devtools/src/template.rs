@@ -532,7 +532,7 @@ Resources:
 
     #[test]
     fn the_real_template_builds_the_realtime_function_and_names_its_tables() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+        let path = crate::repository_root().join("template.yaml");
         let t = Template::load(&path).unwrap();
         assert!(t.function_binaries().unwrap().contains(&"realtime".to_string()), "the stack must build realtime");
         let env = t.table_env_refs().unwrap();
@@ -553,7 +553,7 @@ Resources:
 
     #[test]
     fn the_real_template_parses() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
+        let path = crate::repository_root().join("template.yaml");
         let t = Template::load(&path).unwrap();
         assert!(!t.tables().unwrap().is_empty(), "template.yaml defines no table");
         t.table_env_refs().unwrap();

@@ -1,6 +1,6 @@
 //! create_tables against DynamoDB Local. Needs AWS_ENDPOINT_URL_DYNAMODB (local/test sets it).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use aws_sdk_dynamodb::types::{KeyType, TimeToLiveStatus};
 
@@ -85,7 +85,8 @@ async fn creates_tables_with_indexes_stream_and_ttl() {
 #[tokio::test]
 async fn creates_the_real_templates_tables() {
     let client = devtools::local_client().await.expect("run under local/test (DynamoDB Local)");
-    let template = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"));
+    let template = devtools::repository_root().join("template.yaml");
+    let template = template.as_path();
     let tables = devtools::create_tables(&client, template, &devtools::unique_prefix("real")).await.unwrap();
     assert!(!tables.is_empty());
     for (logical, name) in tables.iter() {
