@@ -28,6 +28,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: stack_files
+from stack_files import read_env_file  # noqa: E402
+
 sys.dont_write_bytecode = True
 
 BASE_URL_VAR = "E2E_BASE_URL"
@@ -352,14 +355,7 @@ def user(api: Api) -> User:
 
 def dev_env() -> dict[str, str]:
     """local/dev.env as a dict: the settings `local/test` and `local/start` give the functions."""
-    path = Path(__file__).resolve().parents[2] / "local" / "dev.env"
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            values[key] = value
-    return values
+    return read_env_file(Path(__file__).resolve().parents[2] / "local" / "dev.env")
 
 
 def dev_secret() -> bytes:

@@ -21,6 +21,8 @@ from botocore.config import Config
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from stack_files import read_env_file
+
 WS_URL_VAR = "E2E_WS_URL"
 STATE_DIR_VAR = "E2E_STATE_DIR"
 
@@ -130,13 +132,7 @@ def table_names() -> dict[str, str]:
     state_dir = os.environ.get(STATE_DIR_VAR, "").strip()
     if not state_dir:
         pytest.fail(f"{STATE_DIR_VAR} is not set (the stack's state folder, which holds tables.env)")
-    names: dict[str, str] = {}
-    for line in (Path(state_dir) / "tables.env").read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            names[key] = value
-    return names
+    return read_env_file(Path(state_dir) / "tables.env")
 
 
 class ConnectionsTable:

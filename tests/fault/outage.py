@@ -44,10 +44,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import boto3
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # stack_files
+from stack_files import read_env_file, scan  # noqa: E402
+
 WORKERS = 4  # no more than the stack's instances per function: a new instance would be a restart
 # Frozen longer than a call's 5 s bound, so that whole requests start and end inside the freeze.
 FREEZE_AT, THAW_AT, STOP_AT, DOWN_SECONDS = 4.0, 18.0, 24.0, 6.0
@@ -215,25 +217,8 @@ def setup_accounts(base_url: str, count: int) -> list[Account]:
     return accounts
 
 
-def read_tables_env(state_dir: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in (state_dir / "tables.env").read_text().splitlines()
-             if "=" in line and not line.lstrip().startswith("#"))
-    return {name.strip(): value.strip() for name, value in pairs}
-
-
-def scan(table_name: str) -> list[dict[str, Any]]:
-    table = boto3.resource("dynamodb").Table(table_name)
-    items, start = [], None
-    while True:
-        page = table.scan(ConsistentRead=True, **({"ExclusiveStartKey": start} if start else {}))
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
-
-
 def half_written_registrations(users_table: str) -> list[str]:
-    items = {item["pk"]: item for item in scan(users_table)}
+    items = {item["pk"]: item for item in scan(users_table, ConsistentRead=True)}
     problems = []
     for pk, item in items.items():
         if pk.startswith("USER#"):
@@ -258,7 +243,7 @@ def main() -> int:
         log("FAIL: DYNAMODB_DATA_DIR is not set: an in-memory DynamoDB Local would lose every table on restart")
         return 1
     database = DynamoDbLocal(state_dir, os.environ["DYNAMODB_PORT"])
-    tables = read_tables_env(state_dir)
+    tables = read_env_file(state_dir / "tables.env")
     watch_log = state_dir / "watch.log"
 
     accounts = setup_accounts(base_url, 4)

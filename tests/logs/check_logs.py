@@ -28,7 +28,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-import boto3
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: stack_files
+from stack_files import read_env_file, scan  # noqa: E402
 
 # A secret shorter than this could match ordinary log text by chance ("password", a short id).
 MIN_SECRET_LENGTH = 12
@@ -50,25 +51,9 @@ def fail(problems: list[str], what: str, items: Iterable[str], limit: int = 10) 
         problems.append(f"{what} ({len(items)}):\n    {shown}{more}")
 
 
-def read_tables_env(path: Path) -> dict[str, str]:
-    names = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            name, value = line.split("=", 1)
-            names[name.strip()] = value.strip()
-    return names
-
-
 def password_hashes(users_table: str) -> list[str]:
-    table = boto3.resource("dynamodb").Table(users_table)
-    hashes, start = [], None
-    while True:
-        page = table.scan(ProjectionExpression="password_hash", **({"ExclusiveStartKey": start} if start else {}))
-        hashes += [item["password_hash"] for item in page["Items"] if "password_hash" in item]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return hashes
+    return [item["password_hash"] for item in scan(users_table, ProjectionExpression="password_hash")
+            if "password_hash" in item]
 
 
 def secret_fragments(secrets: Iterable[str], hashes: Iterable[str]) -> set[str]:
@@ -124,7 +109,7 @@ def main() -> int:
         return 1
     record = json.loads(args.record.read_text())
     exchanges: list[dict[str, Any]] = record["exchanges"]
-    tables = read_tables_env(args.tables_env)
+    tables = read_env_file(args.tables_env)
     hashes = password_hashes(tables["USERS_TABLE"])
     fragments = secret_fragments(record["secrets"], hashes)
     lines, raw = function_lines(args.log)
