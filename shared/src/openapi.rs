@@ -17,10 +17,12 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::error::ApiError;
 use crate::http::Field;
 use crate::http::body::{MAX_BODY_BYTES, READ_ONLY_FIELDS};
+use crate::http::idempotency;
 
 /// The name of the bearer security scheme.
 pub const BEARER: &str = "bearer_auth";
 const ERROR: &str = "Error";
+const GATEWAY_ERROR: &str = "GatewayError";
 
 /// A body field's schema is its value's.
 impl<T: PartialSchema> PartialSchema for Field<T> {
@@ -58,6 +60,16 @@ fn error_schema() -> Schema {
         .into()
 }
 
+/// `{"message"}`: what API Gateway itself answers when its stage throttle refuses a request
+/// (an HTTP API cannot reshape its own answers).
+fn gateway_error_schema() -> Schema {
+    ObjectBuilder::new()
+        .description(Some("API Gateway's own answer to a throttled request: `{\"message\": \"Too Many Requests\"}`."))
+        .property("message", ObjectBuilder::new().schema_type(Type::String))
+        .required("message")
+        .into()
+}
+
 fn header(description: &str) -> utoipa::openapi::header::Header {
     HeaderBuilder::new()
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
@@ -66,7 +78,7 @@ fn header(description: &str) -> utoipa::openapi::header::Header {
 }
 
 /// The documented answer for an error status.
-fn error_response(status: u16) -> Response {
+fn error_response(status: u16, login_throttle: bool) -> Response {
     let description = match status {
         400 => {
             "Malformed JSON or a body that is not an object (`parse_error`), or invalid fields or query parameters (`invalid`)."
@@ -74,21 +86,33 @@ fn error_response(status: u16) -> Response {
         401 => "No token (`not_authenticated`), or an invalid, expired or wrong-type one (`token_not_valid`).",
         404 => "No such item for this user (also when the id is malformed or another user's).",
         405 => "The path exists but not with this method; `Allow` lists the methods it has.",
-        409 => "Conflicts with existing data (`conflict`); `errors` names the fields.",
+        409 => {
+            "Conflicts with existing data, or an `Idempotency-Key` used before for another request (`conflict`); `errors` names the fields or the header."
+        }
         412 => "`If-Match` does not match the current version (`precondition_failed`); nothing was written.",
         413 => "The body is larger than 64 KiB (`payload_too_large`).",
         415 => "The body is not `application/json` (`unsupported_media_type`).",
-        429 => "Too many failed logins for this name (`throttled`); retry after `Retry-After` seconds.",
+        429 if login_throttle => {
+            "Too many failed logins for this name (`throttled`); retry after `Retry-After` seconds. Or too many requests to the API: API Gateway's stage throttle answers that itself, as `{\"message\": \"Too Many Requests\"}`."
+        }
+        429 => {
+            "Too many requests to the API: API Gateway's stage throttle (`ThrottlingBurstLimit`, `ThrottlingRateLimit`) answers this itself, as `{\"message\": \"Too Many Requests\"}`; retry later."
+        }
         503 => "The database cannot be reached (`service_unavailable`); the client may retry.",
         _ => "Error.",
     };
+    let schema: RefOr<Schema> = match status {
+        429 => AnyOfBuilder::new().item(Ref::from_schema_name(ERROR)).item(Ref::from_schema_name(GATEWAY_ERROR)).into(),
+        _ => Ref::from_schema_name(ERROR).into(),
+    };
     let mut response = ResponseBuilder::new()
         .description(description)
-        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(ERROR))).build());
+        .content("application/json", ContentBuilder::new().schema(Some(schema)).build());
     response = match status {
         401 => response.header("WWW-Authenticate", header("`Bearer`, with `error=\"invalid_token\"` for a bad token.")),
         405 => response.header("Allow", header("The methods this path has.")),
-        429 | 503 => response.header("Retry-After", header("Seconds to wait.")),
+        429 if login_throttle => response.header("Retry-After", header("Seconds to wait (for `throttled`).")),
+        503 => response.header("Retry-After", header("Seconds to wait.")),
         _ => response,
     };
     response.build()
@@ -109,7 +133,8 @@ pub struct Needs {
     pub if_match: bool,
     /// May conflict with existing data: 409.
     pub conflict: bool,
-    /// May be throttled: 429.
+    /// Counts failures and refuses with 429 `throttled` (every operation may get API
+    /// Gateway's own 429 from the stage throttle).
     pub throttle: bool,
     /// Reads or writes the database: 503.
     pub database: bool,
@@ -124,6 +149,8 @@ pub struct Op {
     schemas: Vec<(String, RefOr<Schema>)>,
     /// The schema names of request bodies, which get the read-only fields and no others.
     bodies: Vec<String>,
+    /// Takes an `Idempotency-Key`, so its 201 may be a replay.
+    replayable: bool,
 }
 
 impl Op {
@@ -152,7 +179,39 @@ impl Op {
                     .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
             );
         }
-        Self { method, path: path.to_owned(), needs, builder, schemas: Vec::new(), bodies: Vec::new() }
+        Self {
+            method,
+            path: path.to_owned(),
+            needs,
+            builder,
+            schemas: Vec::new(),
+            bodies: Vec::new(),
+            replayable: false,
+        }
+    }
+
+    /// Takes an `Idempotency-Key` (a create): a repetition of the same request gets the first
+    /// answer again; another request with that key is 409. Call before `answers`.
+    pub fn idempotency_key(mut self) -> Self {
+        self.needs.conflict = true;
+        self.replayable = true;
+        let key = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(idempotency::MAX_LENGTH))
+            .pattern(Some(idempotency::PATTERN))
+            .examples(["8e03978e-40d5-43e8-bc93-6894a57f9324"]);
+        self.builder = self.builder.parameter(
+            ParameterBuilder::new()
+                .name(idempotency::HEADER)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "A new value (a UUID) per create. Sending the same request again with it, within 24 hours, answers the first create again (`Idempotent-Replayed: true`) and creates nothing; another body with it is 409.",
+                ))
+                .schema(Some(key)),
+        );
+        self
     }
 
     fn reference<T: ToSchema>(&mut self) -> RefOr<Schema> {
@@ -234,6 +293,12 @@ impl Op {
         if location {
             response = response.header("Location", header("The new item's path."));
         }
+        if self.replayable && status == 201 {
+            response = response.header(
+                "Idempotent-Replayed",
+                header("`true` when this is the first answer to this `Idempotency-Key`, given again."),
+            );
+        }
         self.builder = self.builder.response(status.to_string(), response.build());
         self
     }
@@ -258,7 +323,7 @@ impl Op {
 
     /// 401 for a bad token in the body, though no Bearer token is needed.
     pub fn unauthorized_without_token(mut self) -> Self {
-        self.builder = self.builder.response("401", error_response(401));
+        self.builder = self.builder.response("401", error_response(401, false));
         self
     }
 
@@ -281,11 +346,11 @@ impl Op {
             (412, if_match),
             (413, body),
             (415, body),
-            (429, throttle),
+            (429, true),
             (503, database),
         ] {
             if applies {
-                builder = builder.response(status.to_string(), error_response(status));
+                builder = builder.response(status.to_string(), error_response(status, throttle));
             }
         }
         Finished {
@@ -310,7 +375,8 @@ struct Finished {
 /// A part of the document: some operations and the schemas they name.
 pub fn document(operations: Vec<Op>) -> OpenApi {
     let mut openapi = OpenApi::default();
-    let mut components = ComponentsBuilder::new().schema(ERROR, error_schema()).build();
+    let mut components =
+        ComponentsBuilder::new().schema(ERROR, error_schema()).schema(GATEWAY_ERROR, gateway_error_schema()).build();
     let mut bodies = Vec::new();
     for operation in operations {
         let finished = operation.finish();

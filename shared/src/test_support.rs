@@ -125,11 +125,16 @@ impl TestRequest {
         self
     }
 
-    /// The API Gateway HTTP API event for this request.
+    /// The API Gateway HTTP API event for this request (which joins a repeated header's
+    /// values with commas).
     pub fn event(&self) -> Value {
         let mut headers = Map::new();
         for (name, value) in &self.headers {
-            headers.insert(name.clone(), Value::String(value.clone()));
+            let joined = match headers.get(name) {
+                Some(Value::String(earlier)) => format!("{earlier},{value}"),
+                _ => value.clone(),
+            };
+            headers.insert(name.clone(), Value::String(joined));
         }
         json!({
             "version": "2.0",

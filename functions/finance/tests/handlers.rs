@@ -302,3 +302,38 @@ async fn filtered_pages_fill_up_within_a_bounded_read() {
     }
     assert_eq!(found, ["2026-01-02", "2026-01-01"]);
 }
+
+#[tokio::test]
+async fn a_repeated_keyed_create_keeps_one_budget_and_its_exact_amount() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    let keyed =
+        |key: &str, body: Value| TestRequest::new("POST", "/budgets").header("idempotency-key", key).json(&body);
+    let body = json!({"amount": "0.10", "category": "FOOD", "month": "2026-11"});
+    let first = alice.send(keyed("food-nov", body.clone())).await;
+    assert_eq!((first.status.as_u16(), &first.body["amount"]), (201, &json!("0.10")));
+    let again = alice.send(keyed("food-nov", json!({"amount": 0.1, "category": "FOOD", "month": "2026-11"}))).await;
+    // 0.1 is not the text "0.10": another request, though the same amount.
+    assert_error(&again, 409, "conflict");
+    let replay = alice.send(keyed("food-nov", body)).await;
+    assert_eq!((replay.status.as_u16(), replay.header("idempotent-replayed")), (201, Some("true")));
+    assert_eq!(replay.body, first.body);
+
+    // The slot is still one budget's: another key is the slot's 409, and leaves no record.
+    let other_key = alice.send(keyed("food-nov-2", json!({"amount": 5, "category": "FOOD", "month": "2026-11"}))).await;
+    assert_error(&other_key, 409, "conflict");
+    assert!(other_key.body["errors"]["non_field_errors"].is_array(), "{}", other_key.body);
+    let moved = alice.send(keyed("food-nov-2", json!({"amount": 5, "category": "FOOD", "month": "2026-12"}))).await;
+    assert_eq!((moved.status.as_u16(), moved.header("idempotent-replayed")), (201, None));
+
+    let budgets = alice.get("/budgets").await.body["results"].as_array().unwrap().len();
+    assert_eq!(budgets, 2);
+    let owner = format!("UNIQUE#{}", alice.id);
+    let expected = [
+        (owner.clone(), "2026-11#FOOD".to_owned()),
+        (owner.clone(), "2026-12#FOOD".to_owned()),
+        (owner.clone(), "IDEMPOTENCY#food-nov".to_owned()),
+        (owner, "IDEMPOTENCY#food-nov-2".to_owned()),
+    ];
+    assert_eq!(app.guards().await, expected);
+}

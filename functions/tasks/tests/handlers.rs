@@ -1,6 +1,7 @@
 //! Handler tests: the tasks router called in-process with API Gateway HTTP API events,
 //! against DynamoDB Local with fresh tables made from template.yaml for every test.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
 use serde_json::{Value, json};
 use shared::test_support::{TestEnvironment, TestRequest, TestResponse, assert_error, call};
@@ -14,6 +15,7 @@ struct TestApp {
 /// A user of the app under test.
 struct Caller<'a> {
     app: &'a TestApp,
+    id: shared::ids::UserId,
     token: String,
 }
 
@@ -26,7 +28,8 @@ impl TestApp {
     }
 
     async fn user(&self) -> Caller<'_> {
-        Caller { app: self, token: self.environment.user().await.1 }
+        let (id, token) = self.environment.user().await;
+        Caller { app: self, id, token }
     }
 
     async fn item_count(&self) -> i32 {
@@ -48,6 +51,14 @@ impl Caller<'_> {
         let response = self.json("POST", "/tasks", body).await;
         assert_eq!(response.status, 201, "{}", response.body);
         response.body
+    }
+
+    async fn post_with_key(&self, key: &str, body: Value) -> TestResponse {
+        self.send(TestRequest::new("POST", "/tasks").header("idempotency-key", key).json(&body)).await
+    }
+
+    async fn task_ids(&self) -> Vec<String> {
+        self.all_pages("/tasks").await.0
     }
 
     async fn get(&self, path: &str) -> TestResponse {
@@ -365,4 +376,146 @@ async fn a_signed_token_of_a_user_who_does_not_exist_is_refused_and_writes_nothi
         "token_not_valid",
     );
     assert_eq!(app.item_count().await, 0);
+}
+
+#[tokio::test]
+async fn a_repeated_create_with_one_idempotency_key_makes_one_task_and_answers_the_first_again() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    let body = json!({"title": "pay rent", "priority": "high", "due_date": "2026-12-01"});
+    let first = alice.post_with_key("rent-2026-12", body.clone()).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.header("idempotent-replayed"), None);
+
+    // The same fields in another order, with read-only fields echoed, are the same request.
+    let same = json!({"id": "ignored", "due_date": "2026-12-01", "priority": "high", "title": "pay rent"});
+    let again = alice.post_with_key("rent-2026-12", same).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(again.header("etag"), Some("\"1\""));
+    assert_eq!(alice.task_ids().await, [id_of(&first.body)]);
+
+    // Later changes do not alter the replayed answer: it is the first one.
+    let path = first.header("location").unwrap().to_owned();
+    assert_eq!(alice.json("PATCH", &path, json!({"title": "rent paid"})).await.status, 200);
+    let after_patch = alice.post_with_key("rent-2026-12", body.clone()).await;
+    assert_eq!((after_patch.status.as_u16(), &after_patch.body), (201, &first.body));
+    assert_eq!(alice.send(TestRequest::new("DELETE", &path)).await.status, 204);
+    let after_delete = alice.post_with_key("rent-2026-12", body).await;
+    assert_eq!((after_delete.status.as_u16(), &after_delete.body), (201, &first.body));
+    assert!(alice.task_ids().await.is_empty());
+
+    // Without a key, the same body is a new task every time.
+    alice.create(json!({"title": "pay rent"})).await;
+    alice.create(json!({"title": "pay rent"})).await;
+    assert_eq!(alice.task_ids().await.len(), 2);
+}
+
+#[tokio::test]
+async fn another_request_with_a_used_key_is_409_and_creates_nothing() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    let first = alice.post_with_key("k-1", json!({"title": "one"})).await;
+    assert_eq!(first.status, 201);
+    for other in [json!({"title": "two"}), json!({"title": "one", "priority": "low"})] {
+        let response = alice.post_with_key("k-1", other).await;
+        assert_error(&response, 409, "conflict");
+        assert!(response.body["errors"]["Idempotency-Key"].is_array(), "{}", response.body);
+    }
+    assert_eq!(alice.task_ids().await, [id_of(&first.body)]);
+}
+
+#[tokio::test]
+async fn keys_are_per_user_and_a_refused_request_leaves_its_key_unused() {
+    let app = TestApp::new().await;
+    let (alice, bob) = (app.user().await, app.user().await);
+    let body = json!({"title": "same"});
+    let from_alice = alice.post_with_key("shared-key", body.clone()).await;
+    let from_bob = bob.post_with_key("shared-key", body).await;
+    assert_eq!((from_alice.status.as_u16(), from_bob.status.as_u16()), (201, 201));
+    assert_eq!(from_bob.header("idempotent-replayed"), None);
+    assert_ne!(id_of(&from_alice.body), id_of(&from_bob.body));
+    assert_eq!(bob.task_ids().await, [id_of(&from_bob.body)]);
+
+    assert_error(&alice.post_with_key("fresh", json!({"title": ""})).await, 400, "invalid");
+    let accepted = alice.post_with_key("fresh", json!({"title": "valid now"})).await;
+    assert_eq!(accepted.status, 201);
+    assert_eq!(accepted.header("idempotent-replayed"), None);
+}
+
+#[tokio::test]
+async fn malformed_keys_are_400_and_create_nothing() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    let long = "k".repeat(256);
+    for key in ["", "a b", "clé", long.as_str()] {
+        let response = alice.post_with_key(key, json!({"title": "t"})).await;
+        assert_eq!(response.status, 400, "{key:?}: {}", response.body);
+        assert_error(&response, 400, "invalid");
+        assert!(response.body["errors"]["Idempotency-Key"].is_array(), "{key:?}: {}", response.body);
+    }
+    let twice = TestRequest::new("POST", "/tasks")
+        .header("idempotency-key", "a")
+        .header("idempotency-key", "b")
+        .json(&json!({"title": "t"}));
+    assert_error(&alice.send(twice).await, 400, "invalid");
+    assert_eq!(app.item_count().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creates_with_one_key_make_one_task() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    for round in 0..3 {
+        let mut racers = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let router = app.router.clone();
+            let request = TestRequest::new("POST", "/tasks")
+                .bearer(&alice.token)
+                .header("idempotency-key", &format!("race-{round}"))
+                .json(&json!({"title": format!("race {round}")}));
+            racers.spawn(async move { call(&router, request).await });
+        }
+        let answers = racers.join_all().await;
+        assert!(answers.iter().all(|answer| answer.status == 201), "round {round}");
+        let ids: std::collections::BTreeSet<String> = answers.iter().map(|answer| id_of(&answer.body)).collect();
+        assert_eq!(ids.len(), 1, "round {round}: one task for every answer");
+        let firsts = answers.iter().filter(|answer| answer.header("idempotent-replayed").is_none()).count();
+        assert_eq!(firsts, 1, "round {round}: one first answer, the others replays");
+    }
+    assert_eq!(alice.task_ids().await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_expired_key_counts_as_new() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    let body = json!({"title": "weekly review"});
+    let first = alice.post_with_key("weekly", body.clone()).await;
+    assert_eq!(first.status, 201);
+    // TTL deletion is lazy: a record past its expiry may still be there, and must not count.
+    app.environment
+        .client
+        .update_item()
+        .table_name(app.environment.table("TASKS_TABLE"))
+        .key("owner", AttributeValue::S(format!("UNIQUE#{}", alice.id)))
+        .key("id", AttributeValue::S("IDEMPOTENCY#weekly".into()))
+        .condition_expression("attribute_exists(id)")
+        .update_expression("SET expires_at = :past")
+        .expression_attribute_values(
+            ":past",
+            AttributeValue::N((shared::clock::epoch_seconds(shared::clock::now()) - 1).to_string()),
+        )
+        .send()
+        .await
+        .expect("the key's record exists");
+    let second = alice.post_with_key("weekly", body.clone()).await;
+    assert_eq!(second.status, 201);
+    assert_eq!(second.header("idempotent-replayed"), None);
+    assert_ne!(id_of(&second.body), id_of(&first.body));
+    let third = alice.post_with_key("weekly", body).await;
+    assert_eq!((third.header("idempotent-replayed"), id_of(&third.body)), (Some("true"), id_of(&second.body)));
+    assert_eq!(alice.task_ids().await.len(), 2);
 }

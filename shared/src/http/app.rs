@@ -60,13 +60,19 @@ pub fn cors_layer(settings: &CorsSettings) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(settings.allowed_origins.clone()))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
         .expose_headers([
             header::ETAG,
             header::LOCATION,
             header::RETRY_AFTER,
             header::WWW_AUTHENTICATE,
             HeaderName::from_static("allow"),
+            super::idempotency::REPLAYED,
             REQUEST_ID,
         ])
         .max_age(Duration::from_secs(600))

@@ -9,6 +9,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, FieldErrors};
 
@@ -39,6 +40,26 @@ where
 pub struct JsonInput<T> {
     pub value: T,
     pub unknown: FieldErrors,
+    /// What the body says, for telling a repeated request from another one.
+    pub fingerprint: Fingerprint,
+}
+
+/// SHA-256 of a body's fields (read-only ones dropped) in name order: two bodies that say
+/// the same thing have the same fingerprint, however their fields are ordered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    fn of(object: &Map<String, Value>) -> Self {
+        let ordered: std::collections::BTreeMap<&String, &Value> = object.iter().collect();
+        let canonical = serde_json::to_vec(&ordered).unwrap_or_default();
+        let digest = Sha256::digest(&canonical);
+        Self(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl<S, T> FromRequest<S> for JsonInput<T>
@@ -116,6 +137,7 @@ pub fn parse_input<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonInput<T>, Ap
     for field in READ_ONLY_FIELDS {
         object.remove(*field);
     }
+    let fingerprint = Fingerprint::of(&object);
     let unknown = unknown_fields::<T>(&object);
     object.retain(|key, _| unknown.get(key).is_none());
     let mut errors = FieldErrors::new();
@@ -124,7 +146,7 @@ pub fn parse_input<T: DeserializeOwned>(bytes: &[u8]) -> Result<JsonInput<T>, Ap
     // (`Field` members never fail here: they keep a wrong value as `Field::Invalid`.)
     loop {
         let err = match serde_path_to_error::deserialize::<_, T>(Value::Object(object.clone())) {
-            Ok(value) if errors.is_empty() => return Ok(JsonInput { value, unknown }),
+            Ok(value) if errors.is_empty() => return Ok(JsonInput { value, unknown, fingerprint }),
             Ok(_) => {
                 errors.merge(unknown);
                 return Err(ApiError::Invalid(errors));

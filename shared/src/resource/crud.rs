@@ -13,14 +13,15 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use http::StatusCode;
+use http::{HeaderValue, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::table::{Owned, OwnedTable};
+use super::table::{Inserted, KeyedCreate, Owned, OwnedTable};
 use super::version::{IfMatch, Version};
 use crate::clock;
 use crate::error::{ApiError, FieldErrors};
+use crate::http::idempotency::{self, IdempotencyKey};
 use crate::http::response::{created, with_etag};
 use crate::http::{AuthUser, ItemId, JsonInput};
 use crate::ids::{UserId, new_id};
@@ -29,7 +30,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::HttpMethod;
 
 /// An owned item the API serves under `COLLECTION` and `COLLECTION/{id}`.
-pub trait Resource: Owned + Send + Sync + 'static {
+pub trait Resource: Owned + Clone + Send + Sync + 'static {
     /// The body of POST, PUT and PATCH (read-only fields are dropped before it is parsed).
     type Input: DeserializeOwned + Clone + Send + Sync + 'static;
     /// The fields a client controls, validated.
@@ -76,16 +77,35 @@ impl Stamp {
     }
 }
 
+/// POST. With an `Idempotency-Key`, the item and the key's record are written together;
+/// a repetition of the same request gets the first answer again (`Idempotent-Replayed:
+/// true`), a different request with that key 409.
 pub async fn create<R: Resource>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
+    key: Option<IdempotencyKey>,
     body: JsonInput<R::Input>,
 ) -> Result<Response, ApiError> {
     let fields = body.check(R::full(body.value.clone()))?;
     let item = R::create(caller.user_id, new_id(), fields, Stamp::first());
-    table.insert(&item).await?;
-    let location = format!("{}/{}", R::COLLECTION, item.id());
-    Ok(created(&location, item.version(), R::View::from(item)))
+    let view = R::View::from(item.clone());
+    let keyed = match key {
+        Some(key) => {
+            let answer = serde_json::to_string(&view).map_err(ApiError::internal)?;
+            Some(KeyedCreate { key, fingerprint: body.fingerprint.clone(), answer })
+        }
+        None => None,
+    };
+    let location = |id: &str| format!("{}/{}", R::COLLECTION, id);
+    match table.insert(&item, keyed.as_ref()).await? {
+        Inserted::New => Ok(created(&location(item.id()), item.version(), view)),
+        Inserted::Repeated { id, answer } => {
+            let first: serde_json::Value = serde_json::from_str(&answer).map_err(ApiError::internal)?;
+            let mut response = created(&location(&id), Version::FIRST, first);
+            response.headers_mut().insert(idempotency::REPLAYED, HeaderValue::from_static("true"));
+            Ok(response)
+        }
+    }
 }
 
 pub async fn get<R: Resource>(
@@ -157,6 +177,7 @@ where
     let changed = Needs { body: true, item: true, if_match: true, ..base };
     vec![
         Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create a {noun}"), written)
+            .idempotency_key()
             .body_requiring::<R::Input>(R::REQUIRED)
             .answers::<R::View>(201, &format!("The new {noun}."), true, true),
         Op::new(

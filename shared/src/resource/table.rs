@@ -19,8 +19,11 @@ use serde::de::DeserializeOwned;
 use super::cursor;
 use super::query::{Page, PageRequest};
 use super::version::{IfMatch, Version};
+use crate::clock;
 use crate::dynamo::{self, Item, Transaction, from_item, to_item};
 use crate::error::{ApiError, FieldErrors};
+use crate::http::Fingerprint;
+use crate::http::idempotency::{self, IdempotencyKey};
 use crate::ids::UserId;
 
 pub const OWNER: &str = "owner";
@@ -29,6 +32,13 @@ pub const ID: &str = "id";
 const GUARDED_ID: &str = "item_id";
 /// Guard items live in partition `UNIQUE#<owner>`.
 const GUARD_PARTITION_PREFIX: &str = "UNIQUE#";
+/// An `Idempotency-Key` record is the guard item `IDEMPOTENCY#<key>`; unique values never
+/// start with it.
+const RECORD_PREFIX: &str = "IDEMPOTENCY#";
+const FINGERPRINT: &str = "fingerprint";
+const ANSWER: &str = "answer";
+/// The table's TTL attribute (epoch seconds); only idempotency records carry it.
+pub const EXPIRES_AT: &str = "expires_at";
 
 /// How often a write without `If-Match` is retried when another write got there first.
 const UNPINNED_RETRIES: usize = 3;
@@ -95,6 +105,32 @@ pub fn decode<T: Owned>(mut item: Item) -> Result<T, ApiError> {
 /// and is no resource itself (a stream reader skips it).
 pub fn is_guard(key: &Item) -> bool {
     matches!(key.get(OWNER), Some(AttributeValue::S(owner)) if owner.starts_with(GUARD_PARTITION_PREFIX))
+}
+
+/// A create sent with an `Idempotency-Key`.
+pub struct KeyedCreate {
+    pub key: IdempotencyKey,
+    /// What the request said.
+    pub fingerprint: Fingerprint,
+    /// The body of the answer, given again to a repetition.
+    pub answer: String,
+}
+
+impl KeyedCreate {
+    fn record_id(&self) -> String {
+        format!("{RECORD_PREFIX}{}", self.key.as_str())
+    }
+}
+
+/// What became of an insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    New,
+    /// The same request came with this key before: the item it made and the body it got.
+    Repeated {
+        id: String,
+        answer: String,
+    },
 }
 
 /// Why a conditional write did not happen.
@@ -289,21 +325,93 @@ impl<T: Owned> OwnedTable<T> {
     }
 
     /// Writes a new item (it must carry `owner`, `id` and `version`), with its guard item
-    /// if it has a unique value.
-    pub async fn insert(&self, value: &T) -> Result<(), ApiError> {
+    /// if it has a unique value, and the record of its `Idempotency-Key` if it came with one.
+    pub async fn insert(&self, value: &T, key: Option<&KeyedCreate>) -> Result<Inserted, ApiError> {
+        // A record can vanish between a failed condition and its reading only by expiring
+        // at that instant; the second try then writes it.
+        for _ in 0..2 {
+            if let Some(inserted) = self.try_insert(value, key).await? {
+                return Ok(inserted);
+            }
+        }
+        Err(ApiError::internal("an idempotency record kept vanishing"))
+    }
+
+    async fn try_insert(&self, value: &T, key: Option<&KeyedCreate>) -> Result<Option<Inserted>, ApiError> {
         let item = encode(value)?;
         let collided = || ApiError::internal("a generated id collided with an existing item");
-        let Some(unique) = value.unique_key() else {
+        let (owner, id, unique) = (value.owner().to_string(), value.id(), value.unique_key());
+        if unique.is_none() && key.is_none() {
             let created = dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(id)", []).await?;
-            return if created { Ok(()) } else { Err(collided()) };
-        };
-        let (owner, id) = (value.owner().to_string(), value.id());
-        let writes = vec![self.put(item, "attribute_not_exists(id)", None)?, self.put_guard(&owner, &unique, id)?];
-        match dynamo::transact_write(&self.client, writes).await? {
-            Transaction::Committed => Ok(()),
-            Transaction::ConditionsFailed(failed) if failed.contains(&1) => Err(value.duplicate_error()),
-            Transaction::ConditionsFailed(_) => Err(collided()),
+            return if created { Ok(Some(Inserted::New)) } else { Err(collided()) };
         }
+        let mut writes = vec![self.put(item, "attribute_not_exists(id)", None)?];
+        let guard_at = match &unique {
+            Some(unique) => {
+                writes.push(self.put_guard(&owner, unique, id)?);
+                Some(writes.len() - 1)
+            }
+            None => None,
+        };
+        let record_at = match key {
+            Some(key) => {
+                writes.push(self.put_record(&owner, id, key)?);
+                Some(writes.len() - 1)
+            }
+            None => None,
+        };
+        let failed = match dynamo::transact_write(&self.client, writes).await? {
+            Transaction::Committed => return Ok(Some(Inserted::New)),
+            Transaction::ConditionsFailed(failed) => failed,
+        };
+        let failed_at = |at: Option<usize>| at.is_some_and(|at| failed.contains(&at));
+        if let (true, Some(key)) = (failed_at(record_at), key) {
+            return self.earlier_create(&owner, key).await;
+        }
+        if failed_at(guard_at) { Err(value.duplicate_error()) } else { Err(collided()) }
+    }
+
+    /// The record of a create with an `Idempotency-Key`, kept beside the guard items: the
+    /// item it made, what its request said, its answer, and until when it counts.
+    fn put_record(&self, owner: &str, id: &str, key: &KeyedCreate) -> Result<TransactWriteItem, ApiError> {
+        let now = clock::epoch_seconds(clock::now());
+        let mut record = Self::guard_key(owner, &key.record_id());
+        record.insert(GUARDED_ID.to_owned(), dynamo::string(id));
+        record.insert(FINGERPRINT.to_owned(), dynamo::string(key.fingerprint.as_str()));
+        record.insert(ANSWER.to_owned(), dynamo::string(&key.answer));
+        record.insert(EXPIRES_AT.to_owned(), dynamo::number(now + idempotency::RETENTION_SECONDS));
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(record))
+            .condition_expression("attribute_not_exists(id) OR expires_at < :now")
+            .expression_attribute_values(":now", dynamo::number(now))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The earlier create that holds `key`: the same request is answered as it was then; a
+    /// different one is 409. `None` if the record has just expired.
+    async fn earlier_create(&self, owner: &str, key: &KeyedCreate) -> Result<Option<Inserted>, ApiError> {
+        let Some(record) =
+            dynamo::get_item(&self.client, &self.table, Self::guard_key(owner, &key.record_id())).await?
+        else {
+            return Ok(None);
+        };
+        let text = |name: &str| match record.get(name) {
+            Some(AttributeValue::S(text)) => Ok(text.clone()),
+            other => Err(ApiError::internal(format!("idempotency record without {name}: {other:?}"))),
+        };
+        if text(FINGERPRINT)? != key.fingerprint.as_str() {
+            return Err(ApiError::Conflict {
+                detail: "This Idempotency-Key was used for a different request.".into(),
+                errors: FieldErrors::single(
+                    idempotency::HEADER,
+                    "Used before with another body; send a new key for a new request.",
+                ),
+            });
+        }
+        Ok(Some(Inserted::Repeated { id: text(GUARDED_ID)?, answer: text(ANSWER)? }))
     }
 
     /// Replaces `current` by `next` if the stored version is still `current`'s, moving the
