@@ -455,8 +455,11 @@ class Collection:
     def check(self, body: Any, **expected: Any) -> dict:
         return type(self).assert_item(body, **expected)
 
-    def create(self, body: Any) -> httpx.Response:
-        return self.client.post(self.path, json=body, headers=self._headers())
+    def create(self, body: Any, idempotency_key: str | None = None) -> httpx.Response:
+        headers = self._headers()
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return self.client.post(self.path, json=body, headers=headers)
 
     def get(self, item_id: str) -> httpx.Response:
         return self.client.get(f"{self.path}/{item_id}", headers=self._headers())

@@ -19,7 +19,11 @@ Then it checks, and fails on any breach:
   - every write that was acknowledged (201) is still there and readable, every acknowledged
     registration can log in;
   - the users table holds no half-written registration: every user has its username (and email)
-    guard item, and every guard item points to an existing user of that name.
+    guard item, and every guard item points to an existing user of that name;
+  - task and expense creates carry an Idempotency-Key: each create that got no 201 (a 503, or no
+    answer) is sent again with its key once DynamoDB is back and must answer 201, some acknowledged
+    ones are sent again and must answer the same item replayed; in the end every key made exactly
+    one item (an outage's write that landed is not made twice) and no other key made any.
 
     STATE_DIR=... DYNAMODB_PORT=... DYNAMODB_DATA_DIR=... \\
         ~/.cache/taskapi/venv/bin/python tests/fault/outage.py http://127.0.0.1:PORT
@@ -79,11 +83,25 @@ class Outcome:
 
 
 @dataclass
+class KeyedCreate:
+    """A POST sent with an Idempotency-Key; its marker (title or description) names the key."""
+
+    collection: str
+    key: str
+    body: dict[str, Any]
+    item_id: str | None = None  # once answered 201
+
+
+@dataclass
 class Account:
     username: str
     access: str = ""
-    tasks: list[str] = field(default_factory=list)
-    expenses: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)  # acknowledged, for reads under load
+    creates: list[KeyedCreate] = field(default_factory=list)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.access}"}
 
 
 class Load:
@@ -122,6 +140,17 @@ class Load:
             self.outcomes.append(outcome)
         return response
 
+    def create(self, client: httpx.Client, account: Account, create: KeyedCreate) -> None:
+        operation = "create task" if create.collection == "/tasks" else "create expense"
+        response = self.call(client, operation, "POST", create.collection, json=create.body,
+                             headers={**account.auth, "idempotency-key": create.key})
+        with self.lock:
+            account.creates.append(create)
+            if response is not None and response.status_code == 201:
+                create.item_id = response.json()["id"]
+                if create.collection == "/tasks":
+                    account.tasks.append(create.item_id)
+
     def worker(self, number: int) -> None:
         rng = random.Random(number)
         with httpx.Client(base_url=self.base_url, timeout=CLIENT_TIMEOUT, trust_env=False) as client:
@@ -141,21 +170,16 @@ class Load:
                     self.call(client, "login", "POST", "/auth/login",
                               json={"username": account.username, "password": PASSWORD})
                 elif choice == 2:
-                    response = self.call(client, "create task", "POST", "/tasks", headers=auth,
-                                         json={"title": f"under load {uuid.uuid4().hex[:8]}"})
-                    if response is not None and response.status_code == 201:
-                        with self.lock:
-                            account.tasks.append(response.json()["id"])
+                    key = uuid.uuid4().hex
+                    self.create(client, account, KeyedCreate("/tasks", key, {"title": f"under load {key}"}))
                 elif choice == 3:
                     self.call(client, "list tasks", "GET", "/tasks", headers=auth, params={"limit": 5})
                 elif choice == 4 and account.tasks:
                     self.call(client, "get task", "GET", f"/tasks/{rng.choice(account.tasks)}", headers=auth)
                 elif choice == 5:
-                    response = self.call(client, "create expense", "POST", "/expenses", headers=auth,
-                                         json={"amount": "12.34", "category": "FOOD", "date": "2026-11-20"})
-                    if response is not None and response.status_code == 201:
-                        with self.lock:
-                            account.expenses.append(response.json()["id"])
+                    key = uuid.uuid4().hex
+                    body = {"amount": "12.34", "category": "FOOD", "date": "2026-11-20", "description": key}
+                    self.create(client, account, KeyedCreate("/expenses", key, body))
                 elif choice == 6:
                     self.call(client, "summary", "GET", "/budgets/summary", headers=auth,
                               params={"month": "2026-11"})
@@ -215,6 +239,56 @@ def setup_accounts(base_url: str, count: int) -> list[Account]:
             account.access = login.json()["access"]
             accounts.append(account)
     return accounts
+
+
+def all_items(client: httpx.Client, account: Account, collection: str) -> list[dict[str, Any]]:
+    items, cursor = [], None
+    while True:
+        params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = client.get(collection, headers=account.auth, params=params)
+        assert page.status_code == 200, page.text
+        items += page.json()["results"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def check_keyed_creates(base_url: str, accounts: list[Account], check: Callable[[bool, Callable[[], str]], None]) -> None:
+    """Creates repeated with their Idempotency-Key after the outage make no second item."""
+    retried = landed = replayed = 0
+    with httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT, trust_env=False) as client:
+        for account in accounts:
+            for number, create in enumerate(account.creates):
+                if create.item_id is not None and number % 5:
+                    continue  # every fifth acknowledged create is repeated too
+                response = client.post(create.collection, json=create.body,
+                                       headers={**account.auth, "idempotency-key": create.key})
+                check(response.status_code == 201,
+                      lambda: f"repeating {create.collection} {create.key}: {response.status_code} {response.text[:200]}")
+                if response.status_code != 201:
+                    continue
+                item_id = response.json()["id"]
+                if create.item_id is None:
+                    retried += 1
+                    landed += response.headers.get("idempotent-replayed") == "true"
+                    create.item_id = item_id
+                else:
+                    replayed += 1
+                    check(item_id == create.item_id and response.headers.get("idempotent-replayed") == "true",
+                          lambda: f"repeating acknowledged {create.collection} {create.key} answered {item_id}, "
+                                  f"not a replay of {create.item_id}")
+            made: dict[str, list[str]] = {}
+            for collection, marker in (("/tasks", "title"), ("/expenses", "description")):
+                for item in all_items(client, account, collection):
+                    made.setdefault(item[marker].removeprefix("under load "), []).append(item["id"])
+            for create in account.creates:
+                ids = made.pop(create.key, [])
+                check(ids == [create.item_id], lambda: f"key {create.key} of {create.collection} made {ids}, "
+                                                       f"expected exactly [{create.item_id}]")
+            check(not made, lambda: f"items no keyed create accounts for: {sorted(made.items())[:5]}")
+    log(f"{sum(len(a.creates) for a in accounts)} keyed creates; {retried} unanswered ones repeated after the "
+        f"outage ({landed} of them had been written during it and were replayed), {replayed} acknowledged ones "
+        f"repeated and replayed; every key made exactly one item")
 
 
 def half_written_registrations(users_table: str) -> list[str]:
@@ -329,14 +403,17 @@ def main() -> int:
     with httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT, trust_env=False) as client:
         lost = []
         for account in accounts:
-            auth = {"authorization": f"Bearer {account.access}"}
-            lost += [f"task {t}" for t in account.tasks if client.get(f"/tasks/{t}", headers=auth).status_code != 200]
-            lost += [f"expense {e}" for e in account.expenses if client.get(f"/expenses/{e}", headers=auth).status_code != 200]
+            for create in account.creates:
+                if create.item_id is not None:
+                    path = f"{create.collection}/{create.item_id}"
+                    if client.get(path, headers=account.auth).status_code != 200:
+                        lost.append(path)
         for username in load.registered:
             if client.post("/auth/login", json={"username": username, "password": PASSWORD}).status_code != 200:
                 lost.append(f"registration of {username}")
-    acknowledged = sum(len(a.tasks) + len(a.expenses) for a in accounts) + len(load.registered)
+    acknowledged = sum(c.item_id is not None for a in accounts for c in a.creates) + len(load.registered)
     check(not lost, lambda: f"{len(lost)} acknowledged writes were lost: {', '.join(lost[:10])}")
+    check_keyed_creates(base_url, accounts, check)
     halves = half_written_registrations(tables["USERS_TABLE"])
     check(not halves, lambda: f"half-written registrations: {'; '.join(halves[:10])}")
 
