@@ -5,10 +5,16 @@ Each hook is narrow and has its reason in tests/contract/README.md:
 - Request bodies that are not UTF-8 while the content type is JSON are not sent. `cargo lambda watch`
   (the local emulator of API Gateway) answers them 500 itself, before any function runs; the same bytes
   delivered to the function as API Gateway does (base64, `isBase64Encoded`) are 400 `parse_error`.
+  For the same reason, header values with characters beyond ASCII (sent as Latin-1 bytes, which are not
+  UTF-8) are not sent; the functions answer them 400 (handler tests and tests/e2e/test_idempotency.py).
 - Positive (schema-valid) cases are made to also satisfy the contract's rules that JSON Schema cannot
   state, so that `positive_data_acceptance` can stay on everywhere: a list's `cursor` is opaque (only a
   `next_cursor` the server issued is valid), a task's `completed` must agree with its `status`, and a
   password must not be all digits, the username or a common password. Negative cases are left alone.
+- A positive case's `Idempotency-Key` is made unique. A generated key repeats (its documented example,
+  say) across different cases: with another body that is a documented 409, but with the same body
+  it is a replay of an item an earlier case may have deleted since, whose Location then is 404, and
+  `ensure_resource_availability` would take that for a lost resource.
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ def filter_case(context: Any, case: Any) -> bool:
             bytes(body).decode("utf-8")
         except UnicodeDecodeError:
             return False
+    for value in (case.headers or {}).values():
+        if isinstance(value, str) and not value.isascii():
+            return False
     return True
 
 
@@ -49,6 +58,10 @@ def map_case(context: Any, case: Any) -> Any:
     headers = case.headers
     if headers and any(name.lower() == "if-match" for name in headers):
         case.headers = {**{k: v for k, v in headers.items() if k.lower() != "if-match"}, "If-Match": "*"}
+    headers = case.headers
+    if headers and any(name.lower() == "idempotency-key" for name in headers):
+        unique = str(uuid.uuid4())
+        case.headers = {**{k: v for k, v in headers.items() if k.lower() != "idempotency-key"}, "Idempotency-Key": unique}
     query = case.query
     if isinstance(query, dict) and "cursor" in query:
         query = {key: value for key, value in query.items() if key != "cursor"}
