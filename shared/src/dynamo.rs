@@ -103,18 +103,35 @@ fn expression_values<'a>(values: impl IntoIterator<Item = (&'a str, AttributeVal
     (!values.is_empty()).then_some(values)
 }
 
-/// Writes `item` if `condition` holds; `Ok(false)` when it did not, unless the table already
-/// holds exactly `item`. The SDK repeats an attempt whose answer timed out; when the first
-/// attempt went through, the repeat fails its condition on the very item it wrote, and that is
-/// this write's success, not a conflict. (DynamoDB returns the item that failed the condition,
-/// so telling the two apart costs no extra read.)
+/// What became of a conditional write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conditional {
+    Written,
+    /// The condition failed on `stored`, the item the table holds under that key (`None`:
+    /// there is none).
+    Refused {
+        stored: Option<Item>,
+    },
+}
+
+impl Conditional {
+    pub fn written(&self) -> bool {
+        matches!(self, Self::Written)
+    }
+}
+
+/// Writes `item` if `condition` holds, unless the table already holds exactly `item`. The
+/// SDK repeats an attempt whose answer timed out; when the first attempt went through, the
+/// repeat fails its condition on the very item it wrote, and that is this write's success,
+/// not a conflict. (DynamoDB returns the item that failed the condition, so telling the two
+/// apart costs no extra read, and a refusal says what is stored.)
 pub async fn put_item_if(
     client: &Client,
     table: &str,
     item: Item,
     condition: &str,
     values: impl IntoIterator<Item = (&str, AttributeValue)>,
-) -> Result<bool, ApiError> {
+) -> Result<Conditional, ApiError> {
     let outcome = client
         .put_item()
         .table_name(table)
@@ -125,11 +142,12 @@ pub async fn put_item_if(
         .send()
         .await;
     match outcome {
-        Ok(_) => Ok(true),
+        Ok(_) => Ok(Conditional::Written),
         Err(err) => match err.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-                Ok(failed.item().is_some_and(|stored| same_item(stored, &item)))
-            }
+            Some(PutItemError::ConditionalCheckFailedException(failed)) => match failed.item() {
+                Some(stored) if same_item(stored, &item) => Ok(Conditional::Written),
+                stored => Ok(Conditional::Refused { stored: stored.cloned() }),
+            },
             _ => Err(err.into()),
         },
     }

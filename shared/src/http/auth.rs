@@ -28,17 +28,34 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts)?;
-        let tokens = Arc::<TokenService>::from_ref(state);
-        let claims = tokens.verify(token, TokenType::Access).map_err(|reason| {
-            tracing::info!(%reason, "access token refused");
-            ApiError::TokenNotValid
-        })?;
+        let VerifiedToken(claims) = VerifiedToken::from_request_parts(parts, state).await?;
         if !UserDirectory::from_ref(state).exists(&claims.sub).await? {
             tracing::info!("access token of a user who does not exist refused");
             return Err(ApiError::TokenNotValid);
         }
         Ok(Self { user_id: claims.sub, claims })
+    }
+}
+
+/// A valid access token whose user has not been looked up yet: for a handler that reads
+/// the user itself (and refuses the token when there is none), so that it reads once.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken(pub Claims);
+
+impl<S> FromRequestParts<S> for VerifiedToken
+where
+    S: Send + Sync,
+    Arc<TokenService>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)?;
+        let claims = Arc::<TokenService>::from_ref(state).verify(token, TokenType::Access).map_err(|reason| {
+            tracing::info!(%reason, "access token refused");
+            ApiError::TokenNotValid
+        })?;
+        Ok(Self(claims))
     }
 }
 

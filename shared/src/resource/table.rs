@@ -20,7 +20,7 @@ use super::cursor;
 use super::query::{Page, PageRequest};
 use super::version::{IfMatch, Version};
 use crate::clock;
-use crate::dynamo::{self, Item, Transaction, from_item, to_item};
+use crate::dynamo::{self, Conditional, Item, Transaction, from_item, to_item};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::Fingerprint;
 use crate::http::idempotency::{self, IdempotencyKey};
@@ -343,7 +343,7 @@ impl<T: Owned> OwnedTable<T> {
         let (owner, id, unique) = (value.owner().to_string(), value.id(), value.unique_key());
         if unique.is_none() && key.is_none() {
             let created = dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(id)", []).await?;
-            return if created { Ok(Some(Inserted::New)) } else { Err(collided()) };
+            return if created.written() { Ok(Some(Inserted::New)) } else { Err(collided()) };
         }
         let mut writes = vec![self.put(item, "attribute_not_exists(id)", None)?];
         let guard_at = match &unique {
@@ -422,7 +422,7 @@ impl<T: Owned> OwnedTable<T> {
         let expected = current.version();
         let (old_unique, new_unique) = (current.unique_key(), next.unique_key());
         if old_unique == new_unique {
-            let written = dynamo::put_item_if(
+            let outcome = dynamo::put_item_if(
                 &self.client,
                 &self.table,
                 item,
@@ -430,7 +430,11 @@ impl<T: Owned> OwnedTable<T> {
                 [(":expected", dynamo::number(expected.get()))],
             )
             .await?;
-            return if written { Ok(()) } else { Err(self.why_not_written(&owner, id).await) };
+            return match outcome {
+                Conditional::Written => Ok(()),
+                Conditional::Refused { stored: None } => Err(WriteError::NotFound),
+                Conditional::Refused { stored: Some(_) } => Err(WriteError::Stale),
+            };
         }
         let mut writes = vec![self.put(item, ITEM_IS_CURRENT, Some(expected))?];
         if let Some(old) = &old_unique {

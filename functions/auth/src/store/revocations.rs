@@ -75,7 +75,9 @@ impl RevocationStore {
     pub async fn record_use(&self, jti: &str, expires_at: i64, use_id: &str) -> Result<bool, ApiError> {
         let record =
             Revocation { jti: jti.to_owned(), expires_at, revoked_before_ms: None, use_id: Some(use_id.into()) };
-        dynamo::put_item_if(&self.client, &self.table, to_item(&record)?, "attribute_not_exists(jti)", []).await
+        let outcome =
+            dynamo::put_item_if(&self.client, &self.table, to_item(&record)?, "attribute_not_exists(jti)", []);
+        Ok(outcome.await?.written())
     }
 
     /// Revokes every token of one login until `until` (epoch seconds), by which time
