@@ -11,6 +11,8 @@ Each hook is narrow and has its reason in tests/contract/README.md:
   state, so that `positive_data_acceptance` can stay on everywhere: a list's `cursor` is opaque (only a
   `next_cursor` the server issued is valid), a task's `completed` must agree with its `status`, and a
   password must not be all digits, the username or a common password. Negative cases are left alone.
+  This is done when a case is generated and again just before it is sent (`before_call`), because the
+  stateful phase's links fill in values from earlier responses after generation.
 - A positive case's `Idempotency-Key` is made unique. A generated key repeats (its documented example,
   say) across different cases: with another body that is a documented 409, but with the same body
   it is a replay of an item an earlier case may have deleted since, whose Location then is 404, and
@@ -53,8 +55,20 @@ def filter_case(context: Any, case: Any) -> bool:
 
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
-    if not _is_positive(case):
-        return case
+    if _is_positive(case):
+        _follow_unstated_rules(case)
+    return case
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Again just before sending: in the stateful phase, links fill in values from earlier responses
+    (a task's `status`, a list's `next_cursor`) after `map_case` ran."""
+    if _is_positive(case):
+        _follow_unstated_rules(case)
+
+
+def _follow_unstated_rules(case: Any) -> None:
     headers = case.headers
     if headers and any(name.lower() == "if-match" for name in headers):
         case.headers = {**{k: v for k, v in headers.items() if k.lower() != "if-match"}, "If-Match": "*"}
@@ -81,4 +95,3 @@ def map_case(context: Any, case: Any) -> Any:
             case.body = {**body, "completed": body["status"] == "completed"}
         elif path == "/auth/register" and isinstance(body.get("password"), str):
             case.body = {**body, "password": f"contract {uuid.uuid4().hex[:12]} staple"}
-    return case
