@@ -98,7 +98,8 @@ where
     }
 }
 
-fn expression_values<'a>(values: impl IntoIterator<Item = (&'a str, AttributeValue)>) -> Option<Item> {
+/// `ExpressionAttributeValues` from `(placeholder, value)` pairs; none is `None`, as the API wants.
+pub fn expression_values<'a>(values: impl IntoIterator<Item = (&'a str, AttributeValue)>) -> Option<Item> {
     let values: Item = values.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
     (!values.is_empty()).then_some(values)
 }

@@ -38,7 +38,7 @@ const RECORD_PREFIX: &str = "IDEMPOTENCY#";
 const FINGERPRINT: &str = "fingerprint";
 const ANSWER: &str = "answer";
 /// The table's TTL attribute (epoch seconds); only idempotency records carry it.
-pub const EXPIRES_AT: &str = "expires_at";
+const EXPIRES_AT: &str = "expires_at";
 
 /// How often a write without `If-Match` is retried when another write got there first.
 const UNPINNED_RETRIES: usize = 3;
@@ -345,7 +345,7 @@ impl<T: Owned> OwnedTable<T> {
             let created = dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(id)", []).await?;
             return if created.written() { Ok(Some(Inserted::New)) } else { Err(collided()) };
         }
-        let mut writes = vec![self.put(item, "attribute_not_exists(id)", None)?];
+        let mut writes = vec![self.put(item, "attribute_not_exists(id)", [])?];
         let guard_at = match &unique {
             Some(unique) => {
                 writes.push(self.put_guard(&owner, unique, id)?);
@@ -380,14 +380,7 @@ impl<T: Owned> OwnedTable<T> {
         record.insert(FINGERPRINT.to_owned(), dynamo::string(key.fingerprint.as_str()));
         record.insert(ANSWER.to_owned(), dynamo::string(&key.answer));
         record.insert(EXPIRES_AT.to_owned(), dynamo::number(now + idempotency::RETENTION_SECONDS));
-        let put = Put::builder()
-            .table_name(self.table.as_ref())
-            .set_item(Some(record))
-            .condition_expression("attribute_not_exists(id) OR expires_at < :now")
-            .expression_attribute_values(":now", dynamo::number(now))
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.put(record, &format!("attribute_not_exists(id) OR {EXPIRES_AT} < :now"), [(":now", dynamo::number(now))])
     }
 
     /// The earlier create that holds `key`: the same request is answered as it was then; a
@@ -436,7 +429,7 @@ impl<T: Owned> OwnedTable<T> {
                 Conditional::Refused { stored: Some(_) } => Err(WriteError::Stale),
             };
         }
-        let mut writes = vec![self.put(item, ITEM_IS_CURRENT, Some(expected))?];
+        let mut writes = vec![self.put(item, ITEM_IS_CURRENT, [(":expected", dynamo::number(expected.get()))])?];
         if let Some(old) = &old_unique {
             writes.push(self.delete(Self::guard_key(&owner, old), None)?);
         }
@@ -471,14 +464,17 @@ impl<T: Owned> OwnedTable<T> {
         if deleted { Ok(()) } else { Err(self.why_not_written(&owner, id).await) }
     }
 
-    fn put(&self, item: Item, condition: &str, expected: Option<Version>) -> Result<TransactWriteItem, ApiError> {
+    fn put<'a>(
+        &self,
+        item: Item,
+        condition: &str,
+        values: impl IntoIterator<Item = (&'a str, AttributeValue)>,
+    ) -> Result<TransactWriteItem, ApiError> {
         let put = Put::builder()
             .table_name(self.table.as_ref())
             .set_item(Some(item))
             .condition_expression(condition)
-            .set_expression_attribute_values(
-                expected.map(|version| [(":expected".to_owned(), dynamo::number(version.get()))].into()),
-            )
+            .set_expression_attribute_values(dynamo::expression_values(values))
             .build()
             .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -487,7 +483,7 @@ impl<T: Owned> OwnedTable<T> {
     fn put_guard(&self, owner: &str, unique: &str, id: &str) -> Result<TransactWriteItem, ApiError> {
         let mut guard = Self::guard_key(owner, unique);
         guard.insert(GUARDED_ID.to_owned(), dynamo::string(id));
-        self.put(guard, "attribute_not_exists(id)", None)
+        self.put(guard, "attribute_not_exists(id)", [])
     }
 
     fn delete(&self, key: Item, expected: Option<Version>) -> Result<TransactWriteItem, ApiError> {
