@@ -1,7 +1,8 @@
-"""What the test scripts read from the local stack besides HTTP: its env files and its tables.
+"""What the test scripts read from the local stack besides HTTP (its env files and its tables), and
+how they get a large answer past the local emulator's own lost answers.
 
-Shared by the e2e suite (tests/e2e), the logs check (tests/logs) and the fault test (tests/fault),
-which put this folder on sys.path. DynamoDB access needs the stack's dummy AWS environment and
+Shared by the e2e suite (tests/e2e), the logs check (tests/logs), the fault test (tests/fault) and
+the contract tests (tests/contract), which put this folder on sys.path. DynamoDB access needs the stack's dummy AWS environment and
 AWS_ENDPOINT_URL_DYNAMODB (local/test exports them).
 """
 
@@ -11,6 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
+
+# `cargo lambda watch` now and then loses a large answer of a function and sends its own 500 in this
+# shape, never the API's (tests/contract/README.md, "The emulator's own 500").
+EMULATOR_500 = '"type":"https://httpstatuses.com/500"'
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -35,3 +41,15 @@ def scan(table_name: str, **options: Any) -> list[dict[str, Any]]:
         start = page.get("LastEvaluatedKey")
         if not start:
             return items
+
+
+def get_past_emulator_faults(client: httpx.Client, path: str, attempts: int = 4) -> httpx.Response:
+    """GET `path`, fetched again (at most `attempts` times in all, saying so) only while the answer
+    is the emulator's own 500; any other answer, or the last one, is returned as it is."""
+    response = client.get(path)
+    for attempt in range(1, attempts):
+        if not (response.status_code == 500 and EMULATOR_500 in response.text):
+            break
+        print(f"GET {path}, attempt {attempt}: the emulator's own 500; fetching it again", flush=True)
+        response = client.get(path)
+    return response

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # stack_files
+from stack_files import EMULATOR_500, get_past_emulator_faults  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "schemathesis.toml"
@@ -85,11 +87,7 @@ def base_url_or_die() -> str:
 def check_schema(client: httpx.Client, artifacts: Path) -> dict:
     """Fetches the stack's /openapi.json into artifacts/openapi.json, byte for byte; schemathesis reads
     it from there, so that the emulator's lost answers (see README.md) cannot cost the run its schema."""
-    for attempt in range(1, 5):
-        response = client.get("/openapi.json")
-        if not (response.status_code == 500 and EMULATOR_500 in response.text):
-            break
-        info(f"GET /openapi.json, attempt {attempt}: the emulator's own 500 (see README.md); fetching it again")
+    response = get_past_emulator_faults(client, "/openapi.json")
     if response.status_code != 200:
         fail(f"GET /openapi.json answered {response.status_code}: {response.text[:500]}")
     try:
@@ -190,9 +188,6 @@ def run_schemathesis(args: list[str], token: str, timeout: int, log_path: Path) 
         return exit_code
 
 
-# The body `cargo lambda watch` answers with when an invocation fails inside the emulator. The
-# functions' own 500 is `{"detail": ..., "code": "internal_error"}`.
-EMULATOR_500 = '"type":"https://httpstatuses.com/500"'
 
 
 def only_emulator_errors(report_path: Path, output_path: Path) -> bool:

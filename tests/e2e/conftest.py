@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: stack_files
-from stack_files import read_env_file  # noqa: E402
+from stack_files import get_past_emulator_faults, read_env_file  # noqa: E402
 
 sys.dont_write_bytecode = True
 
@@ -159,23 +159,14 @@ def make_client(base_url: str) -> httpx.Client:
     )
 
 
-# `cargo lambda watch` now and then loses a large answer of a function and sends its own 500 in this
-# shape, never the API's (tests/contract/README.md, "The emulator's own 500").
-EMULATOR_500 = '"type":"https://httpstatuses.com/500"'
-
-
-def get_large(base_url: str, path: str, attempts: int = 4) -> httpx.Response:
-    """GET a large answer (/openapi.json), fetched again only after the emulator's own 500.
+def get_large(base_url: str, path: str) -> httpx.Response:
+    """GET a large answer (/openapi.json) past the emulator's lost answers (stack_files).
 
     Its own client, without the suite's hooks: an attempt lost to the emulator is no exchange of the
     API's. The answer it returns goes through the same checks as every other one.
     """
     with httpx.Client(base_url=base_url, timeout=TIMEOUT, trust_env=False) as plain:
-        for attempt in range(1, attempts + 1):
-            response = plain.get(path)
-            if not (response.status_code == 500 and EMULATOR_500 in response.text) or attempt == attempts:
-                break
-            print(f"GET {path}, attempt {attempt}: the emulator's own 500; fetching it again")
+        response = get_past_emulator_faults(plain, path)
     _record_exchange(response)
     _check_response(response)
     return response
