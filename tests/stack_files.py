@@ -43,13 +43,14 @@ def scan(table_name: str, **options: Any) -> list[dict[str, Any]]:
             return items
 
 
-def get_past_emulator_faults(client: httpx.Client, path: str, attempts: int = 4) -> httpx.Response:
-    """GET `path`, fetched again (at most `attempts` times in all, saying so) only while the answer
-    is the emulator's own 500; any other answer, or the last one, is returned as it is."""
-    response = client.get(path)
+def get_past_emulator_faults(client: httpx.Client, path: str, attempts: int = 4, **options: Any) -> httpx.Response:
+    """GET `path` (`options` go to `client.get`), fetched again (at most `attempts` times in all,
+    saying so) only while the answer is the emulator's own 500; any other answer, or the last one,
+    is returned as it is."""
+    response = client.get(path, **options)
     for attempt in range(1, attempts):
         if not (response.status_code == 500 and EMULATOR_500 in response.text):
             break
         print(f"GET {path}, attempt {attempt}: the emulator's own 500; fetching it again", flush=True)
-        response = client.get(path)
+        response = client.get(path, **options)
     return response

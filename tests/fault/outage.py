@@ -51,7 +51,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))  # stack_files
-from stack_files import read_env_file, scan  # noqa: E402
+from stack_files import get_past_emulator_faults, read_env_file, scan  # noqa: E402
 
 WORKERS = 4  # no more than the stack's instances per function
 # Frozen longer than a call's 5 s bound, so that whole requests start and end inside the freeze.
@@ -263,7 +263,8 @@ def all_items(client: httpx.Client, account: Account, collection: str) -> list[d
     items, cursor = [], None
     while True:
         params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        page = client.get(collection, headers=account.auth, params=params)
+        # Pages of 100 are large enough for the emulator to lose now and then (stack_files).
+        page = get_past_emulator_faults(client, collection, headers=account.auth, params=params)
         assert page.status_code == 200, page.text
         items += page.json()["results"]
         cursor = page.json()["next_cursor"]
