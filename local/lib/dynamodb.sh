@@ -4,7 +4,7 @@
 #   start_dynamodb PORT LOGFILE   installs (if needed) and starts DynamoDB Local with -sharedDb on
 #                                 PORT, in memory, or in DYNAMODB_DATA_DIR when that is set (data
 #                                 that outlives a restart: the fault-tolerance step stops and starts
-#                                 it); returns once it answers (bounded); sets DYNAMODB_PID (also
+#                                 it); returns once it answers (bounded; non-zero when it does not); sets DYNAMODB_PID (also
 #                                 $STATE_DIR/dynamodb.pid when STATE_DIR is set).
 #   stop_dynamodb                 stops what start_dynamodb started.
 #
@@ -25,9 +25,10 @@ dynamodb_answers() {
 
 start_dynamodb() {
     local port=$1 logfile=$2
-    ensure_dynamodb_local
+    ensure_dynamodb_local || return 1
     if port_in_use "$port"; then
-        die "port $port is already in use (set DYNAMODB_PORT to another port, or stop what runs there)"
+        error "port $port is already in use (set DYNAMODB_PORT to another port, or stop what runs there)"
+        return 1
     fi
     local storage=(-inMemory)
     if [[ -n "${DYNAMODB_DATA_DIR:-}" ]]; then
@@ -42,7 +43,8 @@ start_dynamodb() {
     if ! WAIT_PID=$DYNAMODB_PID wait_until 60 "DynamoDB Local on port $port" dynamodb_answers "$port"; then
         tail -n 30 "$logfile" >&2 || true
         stop_dynamodb
-        die "DynamoDB Local did not start (log: $logfile)"
+        error "DynamoDB Local did not start (log: $logfile)"
+        return 1
     fi
     log "DynamoDB Local ready on http://127.0.0.1:$port"
 }

@@ -6,11 +6,12 @@
 #
 #   start_stack   reads STATE_DIR, PORT, DYNAMODB_PORT, TABLE_PREFIX and optionally CONCURRENCY
 #                 (default 4), READY_TIMEOUT (default 900 s), WATCH_IGNORE_CHANGES (1 = no reload),
-#                 CARGO_LOCKED (1 = pass --locked to cargo), WS_PORT (the gateway's port; a free one
+#                 CARGO_LOCKED (1 = pass --locked to cargo), RELEASE (1 = release builds, as
+#                 Lambda runs them), WS_PORT (the gateway's port; a free one
 #                 by default). Returns once the functions and the gateway answer; sets BASE_URL,
 #                 WS_URL, DYNAMODB_PID, WATCH_PID, GATEWAY_PID and writes
 #                 $STATE_DIR/{dynamodb,watch,gateway}.pid, $STATE_DIR/functions.env and
-#                 $STATE_DIR/stack.env. Dies (after stopping what it started) on any failure.
+#                 $STATE_DIR/stack.env. On any failure it stops what it started and returns non-zero.
 #                 Without a realtime function in template.yaml there is no gateway (WS_URL empty).
 #   stop_stack    stops what start_stack started (by the pids in memory or in $STATE_DIR).
 #
@@ -21,10 +22,17 @@
 # shellcheck source-path=SCRIPTDIR source=dynamodb.sh
 . "$(dirname "${BASH_SOURCE[0]}")/dynamodb.sh"
 
-# Sets the array CARGO_FLAGS to (--locked) when CARGO_LOCKED=1.
+# Sets the arrays CARGO_FLAGS to (--locked) when CARGO_LOCKED=1, and CARGO_PROFILE_FLAGS to
+# (--release) when RELEASE=1 (BUILD_PROFILE says which: debug or release).
 _cargo_flags() {
     CARGO_FLAGS=()
     if [[ "${CARGO_LOCKED:-0}" == 1 ]]; then CARGO_FLAGS=(--locked); fi
+    CARGO_PROFILE_FLAGS=()
+    BUILD_PROFILE=debug
+    if [[ "${RELEASE:-0}" == 1 ]]; then
+        CARGO_PROFILE_FLAGS=(--release)
+        BUILD_PROFILE=release
+    fi
 }
 
 # Builds the devtools binary and sets DEVTOOLS to its path.
@@ -32,9 +40,9 @@ build_devtools() {
     log "building devtools (cargo build -p devtools)"
     _cargo_flags
     (cd "$TASKAPI_ROOT" && cargo build "${CARGO_FLAGS[@]}" --quiet -p devtools) \
-        || die "cargo build -p devtools failed"
+        || error "cargo build -p devtools failed" || return 1
     DEVTOOLS="$CARGO_TARGET_DIR/debug/devtools"
-    [[ -x $DEVTOOLS ]] || die "devtools binary not found at $DEVTOOLS"
+    [[ -x $DEVTOOLS ]] || error "devtools binary not found at $DEVTOOLS"
 }
 
 # Fails when the cargo lambda watch router would route any request differently from template.yaml.
@@ -42,18 +50,17 @@ check_routes() {
     (cd "$TASKAPI_ROOT" && "$DEVTOOLS" check-routes --template template.yaml --cargo-toml Cargo.toml)
 }
 
-# Builds every function binary the way `cargo lambda watch` will run it (`cargo run --bin NAME`,
-# one at a time so cargo resolves features as it will then), so the first request does not wait
-# for a compile and a compile error fails here, loudly, instead of as a readiness timeout.
+# build_functions NAME...: builds each function binary the way `cargo lambda watch` will run it
+# (`cargo run --bin NAME`, one at a time so cargo resolves features as it will then), so the first
+# request does not wait for a compile and a compile error fails here, loudly, instead of as a
+# readiness timeout.
 build_functions() {
-    local bins bin
-    bins="$(cd "$TASKAPI_ROOT" && "$DEVTOOLS" functions --template template.yaml)" \
-        || die "cannot list the template's functions"
+    local bin
     _cargo_flags
-    for bin in $bins; do
-        log "building function $bin (cargo build --bin $bin)"
-        (cd "$TASKAPI_ROOT" && cargo build "${CARGO_FLAGS[@]}" --bin "$bin") \
-            || die "cargo build --bin $bin failed"
+    for bin in "$@"; do
+        log "building function $bin (cargo build ${CARGO_PROFILE_FLAGS[*]} --bin $bin)"
+        (cd "$TASKAPI_ROOT" && cargo build "${CARGO_FLAGS[@]}" "${CARGO_PROFILE_FLAGS[@]}" --bin "$bin") \
+            || error "cargo build --bin $bin failed" || return 1
     done
 }
 
@@ -99,14 +106,6 @@ _warm_instances() {
 # The function that gets the WebSocket and DynamoDB Streams events.
 REALTIME_FUNCTION=realtime
 
-# True when template.yaml has the realtime function (so the stack runs the gateway for it).
-_has_realtime_function() {
-    local functions
-    functions="$(cd "$TASKAPI_ROOT" && "$DEVTOOLS" functions --template template.yaml)" \
-        || die "cannot list the template's functions"
-    grep -qx "$REALTIME_FUNCTION" <<<"$functions"
-}
-
 # The gateway answers its management API: 410 for a connection that does not exist.
 _gateway_answers() {
     [[ "$(http_status GET "http://127.0.0.1:$1/@connections/readiness-check")" == 410 ]]
@@ -143,32 +142,36 @@ start_stack() {
     local concurrency=${CONCURRENCY:-4} ready_timeout=${READY_TIMEOUT:-900}
     mkdir -p "$STATE_DIR"
 
-    ensure_python_tools
-    ensure_dynamodb_local
-    build_devtools
-    check_routes || die "the local router does not match template.yaml (see above)"
+    ensure_python_tools || return 1
+    ensure_dynamodb_local || return 1
+    build_devtools || return 1
+    check_routes || error "the local router does not match template.yaml (see above)" || return 1
 
     if port_in_use "$PORT"; then
-        die "port $PORT is already in use (set PORT to another port, or stop what runs there)"
+        error "port $PORT is already in use (set PORT to another port, or stop what runs there)"
+        return 1
     fi
-    local realtime=0
+    local functions realtime=0
+    functions="$(cd "$TASKAPI_ROOT" && "$DEVTOOLS" functions --template template.yaml)" \
+        || error "cannot list the template's functions" || return 1
     WS_URL=
-    if _has_realtime_function; then
+    if grep -qx "$REALTIME_FUNCTION" <<<"$functions"; then
         realtime=1
         WS_PORT="${WS_PORT:-$(free_port)}"
         if port_in_use "$WS_PORT"; then
-            die "port $WS_PORT is already in use (set WS_PORT to another port, or stop what runs there)"
+            error "port $WS_PORT is already in use (set WS_PORT to another port, or stop what runs there)"
+            return 1
         fi
     fi
     if [[ -z "${DYNAMODB_PID:-}" ]] || ! kill -0 "$DYNAMODB_PID" 2>/dev/null; then
-        start_dynamodb "$DYNAMODB_PORT" "$STATE_DIR/dynamodb.log"
+        start_dynamodb "$DYNAMODB_PORT" "$STATE_DIR/dynamodb.log" || return 1
     fi
     export_dummy_aws_env "$DYNAMODB_PORT"
 
     log "creating the tables of template.yaml with prefix $TABLE_PREFIX"
     (cd "$TASKAPI_ROOT" && "$DEVTOOLS" create-tables --template template.yaml \
         --prefix "$TABLE_PREFIX" --env-out "$STATE_DIR/tables.env") >&2 \
-        || { stop_stack; die "creating the tables failed"; }
+        || { stop_stack; error "creating the tables failed"; return 1; }
 
     # One env file for every function: dev defaults, table names, dummy AWS settings + endpoint.
     {
@@ -180,19 +183,19 @@ start_stack() {
         if ((realtime)); then echo "WEBSOCKET_MANAGEMENT_ENDPOINT=http://127.0.0.1:$WS_PORT"; fi
     } >"$STATE_DIR/functions.env"
 
-    build_functions || { stop_stack; die "building the functions failed"; }
+    # shellcheck disable=SC2086 # one function name per word
+    build_functions $functions || { stop_stack; error "building the functions failed"; return 1; }
 
+    _cargo_flags
     local watch_args=(lambda watch --invoke-address 127.0.0.1 --invoke-port "$PORT"
-        --concurrency "$concurrency" --disable-cors --env-file "$STATE_DIR/functions.env")
+        --concurrency "$concurrency" --disable-cors --env-file "$STATE_DIR/functions.env"
+        "${CARGO_FLAGS[@]}" "${CARGO_PROFILE_FLAGS[@]}")
     if [[ "${WATCH_IGNORE_CHANGES:-0}" == 1 ]]; then
         watch_args+=(--ignore-changes)
     fi
-    if [[ "${CARGO_LOCKED:-0}" == 1 ]]; then
-        watch_args+=(--locked)
-    fi
     # cargo lambda watch runs `cargo run --bin <function>` from the workspace root.
     local here=$PWD
-    cd "$TASKAPI_ROOT" || die "cannot cd to $TASKAPI_ROOT"
+    cd "$TASKAPI_ROOT" || { error "cannot cd to $TASKAPI_ROOT"; return 1; }
     start_bg watch "$STATE_DIR/watch.log" cargo "${watch_args[@]}"
     cd "$here" || true
     WATCH_PID=$BG_PID
@@ -203,14 +206,16 @@ start_stack() {
         warn "last lines of $STATE_DIR/watch.log:"
         tail -n 40 "$STATE_DIR/watch.log" >&2 || true
         stop_stack
-        die "the local stack did not become ready"
+        error "the local stack did not become ready"
+        return 1
     fi
 
     _warm_instances "$BASE_URL" "$concurrency" || true
 
     if ((realtime)) && ! start_gateway; then
         stop_stack
-        die "the WebSocket gateway did not start (log: $STATE_DIR/gateway.log)"
+        error "the WebSocket gateway did not start (log: $STATE_DIR/gateway.log)"
+        return 1
     fi
 
     cat >"$STATE_DIR/stack.env" <<EOF
@@ -225,7 +230,8 @@ WS_URL=$WS_URL
 WS_PORT=${WS_PORT:-}
 GATEWAY_PID=${GATEWAY_PID:-}
 EOF
-    log "local stack ready at $BASE_URL (DynamoDB Local at http://127.0.0.1:$DYNAMODB_PORT, tables $TABLE_PREFIX*)"
+    log "local stack ready at $BASE_URL ($BUILD_PROFILE builds; DynamoDB Local at" \
+        "http://127.0.0.1:$DYNAMODB_PORT, tables $TABLE_PREFIX*)"
 }
 
 stop_stack() {

