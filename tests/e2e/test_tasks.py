@@ -321,6 +321,30 @@ def test_two_concurrent_patches_with_the_same_if_match_one_wins_one_gets_412(bas
         assert won["title"] in (f"left {attempt}", f"right {attempt}")
 
 
+def test_racing_patches_without_if_match_all_win_and_every_one_makes_a_version(base_url: str, tasks: Tasks) -> None:
+    """No If-Match is no precondition: a PATCH that loses a race to another writer is applied
+    again to the newer task, so it never answers 412 (only an exhausted retry budget may answer,
+    as 503 with Retry-After, and none should be exhausted here)."""
+    writers, rounds = 8, 25
+    task = tasks.new(title="contended")
+    barrier = threading.Barrier(writers, timeout=30)
+
+    def write(writer: int) -> list[httpx.Response]:
+        with make_client(base_url) as client:
+            own = Tasks(client, tasks.access)
+            assert own.get(task["id"]).status_code == 200
+            barrier.wait()
+            return [own.patch(task["id"], {"description": f"writer {writer} round {r}"}) for r in range(rounds)]
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        responses = [r for batch in pool.map(write, range(writers), timeout=300) for r in batch]
+    lost = [(r.status_code, r.text) for r in responses if r.status_code != 200]
+    assert not lost, f"{len(lost)} of {len(responses)} PATCHes without If-Match did not win: {lost[:5]}"
+    final = tasks.read(task["id"])
+    assert final["version"] == 1 + writers * rounds
+    assert final["description"] in {r.json()["description"] for r in responses}
+
+
 def test_stale_if_match_on_put_patch_and_delete_changes_nothing(tasks: Tasks) -> None:
     task = tasks.new(title="original", priority="low")
     updated = tasks.patch(task["id"], {"title": "second"}, if_match='"1"')

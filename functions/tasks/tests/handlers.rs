@@ -227,6 +227,50 @@ async fn concurrent_patches_with_one_etag_have_one_winner() {
     }
 }
 
+/// Without `If-Match` nobody set a precondition, so a write that loses a race is applied
+/// again to the newer task: every PATCH, PUT and DELETE of many racing writers wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_writes_without_if_match_all_win_and_none_is_lost() {
+    const WRITERS: usize = 8;
+    const ROUNDS: usize = 10;
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    let task = alice.create(json!({"title": "contended"})).await;
+    let path = format!("/tasks/{}", id_of(&task));
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..WRITERS {
+        let (router, token, path) = (app.router.clone(), alice.token.clone(), path.clone());
+        writers.spawn(async move {
+            let mut answers = Vec::new();
+            for round in 0..ROUNDS {
+                let (method, body) = if round % 2 == 0 {
+                    ("PATCH", json!({"description": format!("writer {writer} round {round}")}))
+                } else {
+                    ("PUT", json!({"title": format!("writer {writer} round {round}")}))
+                };
+                let response = call(&router, TestRequest::new(method, &path).bearer(&token).json(&body)).await;
+                answers.push((method, response.status.as_u16(), response.body.to_string()));
+            }
+            answers
+        });
+    }
+    let answers: Vec<_> = writers.join_all().await.into_iter().flatten().collect();
+    let lost: Vec<_> = answers.iter().filter(|(_, status, _)| *status != 200).collect();
+    assert!(lost.is_empty(), "{} of {} writes did not win: {lost:?}", lost.len(), answers.len());
+    assert_eq!(alice.get(&path).await.body["version"], 1 + WRITERS * ROUNDS, "every write made one version");
+
+    let mut deleters = tokio::task::JoinSet::new();
+    for _ in 0..WRITERS {
+        let (router, token, path) = (app.router.clone(), alice.token.clone(), path.clone());
+        deleters.spawn(async move { call(&router, TestRequest::new("DELETE", &path).bearer(&token)).await.status });
+    }
+    let mut statuses: Vec<u16> = deleters.join_all().await.into_iter().map(|status| status.as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses[0], 204, "one delete wins: {statuses:?}");
+    assert!(statuses[1..].iter().all(|status| *status == 204 || *status == 404), "{statuses:?}");
+    assert_eq!(app.item_count().await, 0);
+}
+
 #[tokio::test]
 async fn pages_cover_every_task_once_newest_first() {
     let app = TestApp::new().await;

@@ -2,6 +2,7 @@
 //! `If-Match`, strict query strings and pages, owner-checked cursors, and the store
 //! of `(owner, id)` tables with their indexes and unique values.
 
+pub mod contention;
 pub mod crud;
 pub mod cursor;
 pub mod query;

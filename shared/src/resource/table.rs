@@ -16,6 +16,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::contention::Contention;
 use super::cursor;
 use super::query::{Page, PageRequest};
 use super::version::{IfMatch, Version};
@@ -39,9 +40,6 @@ const FINGERPRINT: &str = "fingerprint";
 const ANSWER: &str = "answer";
 /// The table's TTL attribute (epoch seconds); only idempotency records carry it.
 const EXPIRES_AT: &str = "expires_at";
-
-/// How often a write without `If-Match` is retried when another write got there first.
-const UNPINNED_RETRIES: usize = 3;
 
 /// How many queries one filtered page may take to fill up.
 const MAX_QUERIES_PER_PAGE: usize = 8;
@@ -498,8 +496,8 @@ impl<T: Owned> OwnedTable<T> {
 
     /// Read, check `If-Match`, `apply`, write if nobody changed the item meanwhile.
     /// `apply` gets the current item and returns its successor (version + 1). With
-    /// `If-Match`, a concurrent change is 412; without, the change is re-applied to the
-    /// newer item.
+    /// `If-Match` naming versions, a concurrent change is 412; without (or with `*`), the
+    /// change is applied again to the newer item until it wins ([`Contention`]).
     pub async fn update(
         &self,
         owner: &UserId,
@@ -507,31 +505,31 @@ impl<T: Owned> OwnedTable<T> {
         if_match: &IfMatch,
         apply: impl Fn(&T) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        for _ in 0..UNPINNED_RETRIES {
+        let mut contention = Contention::start();
+        loop {
             let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
             if_match.check(current.version())?;
             let next = apply(&current)?;
             match self.replace(&current, &next).await {
                 Ok(()) => return Ok(next),
-                Err(WriteError::Stale) if !if_match.pins_version() => continue,
+                Err(WriteError::Stale) if !if_match.pins_version() => contention.lost().await?,
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(ApiError::PreconditionFailed)
     }
 
-    /// Deletes the caller's item `id`, honouring `If-Match`.
+    /// Deletes the caller's item `id`, honouring `If-Match` as [`OwnedTable::update`] does.
     pub async fn remove(&self, owner: &UserId, id: &str, if_match: &IfMatch) -> Result<(), ApiError> {
-        for _ in 0..UNPINNED_RETRIES {
+        let mut contention = Contention::start();
+        loop {
             let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
             if_match.check(current.version())?;
             match self.delete_current(&current).await {
                 Ok(()) => return Ok(()),
-                Err(WriteError::Stale) if !if_match.pins_version() => continue,
+                Err(WriteError::Stale) if !if_match.pins_version() => contention.lost().await?,
                 Err(err) => return Err(err.into()),
             }
         }
-        Err(ApiError::PreconditionFailed)
     }
 
     async fn why_not_written(&self, owner: &str, id: &str) -> WriteError {
