@@ -15,8 +15,6 @@ use crate::aws;
 use crate::config::CallBounds;
 use crate::error::ApiError;
 
-pub use aws_sdk_dynamodb;
-
 pub type Item = HashMap<String, AttributeValue>;
 
 /// Builds the client from the standard AWS environment (region, credentials, and

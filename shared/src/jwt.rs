@@ -68,8 +68,6 @@ pub struct TokenPair {
     pub expires_in: u64,
     /// Seconds the refresh token is valid.
     pub refresh_expires_in: u64,
-    #[serde(skip)]
-    pub refresh_claims: Claims,
 }
 
 /// Why a token was refused. Callers map every variant to 401 `token_not_valid`;
@@ -141,7 +139,6 @@ impl TokenService {
             token_type: "Bearer",
             expires_in: self.access_ttl.as_secs(),
             refresh_expires_in: self.refresh_ttl.as_secs(),
-            refresh_claims,
         })
     }
 

@@ -98,7 +98,9 @@ fn error_response(status: u16, login_throttle: bool) -> Response {
         429 => {
             "Too many requests to the API: API Gateway's stage throttle (`ThrottlingBurstLimit`, `ThrottlingRateLimit`) answers this itself, as `{\"message\": \"Too Many Requests\"}`; retry later."
         }
-        503 => "The database cannot be reached (`service_unavailable`); the client may retry.",
+        503 => {
+            "The database cannot be reached, or a write without `If-Match` kept losing races to other writers for its whole retry budget (`service_unavailable`); retry after `Retry-After` seconds."
+        }
         _ => "Error.",
     };
     let schema: RefOr<Schema> = match status {

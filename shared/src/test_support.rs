@@ -224,3 +224,38 @@ pub fn documented_query_parameters(document: &utoipa::openapi::OpenApi, path: &s
         })
         .collect()
 }
+
+/// Asserts that `router` serves exactly the methods `document` gives each of its paths, so the
+/// routes and their documentation cannot drift apart: a documented method, sent without a token
+/// or a body, is never 404 or 405, and every other method is the contract's 405 whose `Allow` lists exactly the documented ones.
+/// `{id}` in a path is filled with a well-formed id nobody owns.
+pub async fn assert_serves_exactly_the_documented_methods(router: &Router, document: &utoipa::openapi::OpenApi) {
+    const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    assert!(!document.paths.paths.is_empty(), "the document has no paths");
+    for (path, item) in &document.paths.paths {
+        let operations = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
+        let documented: Vec<&str> =
+            METHODS.iter().zip(operations).filter(|(_, operation)| operation.is_some()).map(|(m, _)| *m).collect();
+        let concrete = path.replace("{id}", &crate::ids::new_id());
+        for method in METHODS {
+            let response = call(router, TestRequest::new(method, &concrete)).await;
+            if documented.contains(&method) {
+                let status = response.status.as_u16();
+                assert!(status != 404 && status != 405, "{method} {path} is documented but answers {status}");
+                continue;
+            }
+            assert_error(&response, 405, "method_not_allowed");
+            let mut allowed: Vec<&str> = response
+                .header("allow")
+                .unwrap_or_else(|| panic!("{method} {path}: 405 without Allow"))
+                .split(',')
+                .map(str::trim)
+                .filter(|allowed| *allowed != "HEAD")
+                .collect();
+            allowed.sort_unstable();
+            let mut expected = documented.clone();
+            expected.sort_unstable();
+            assert_eq!(allowed, expected, "{method} {path}: Allow against the documented methods");
+        }
+    }
+}

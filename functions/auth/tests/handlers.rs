@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use shared::config::Env;
 use shared::dynamo::key;
 use shared::password::PasswordHasher;
-use shared::test_support::{TestEnvironment, TestRequest, TestResponse, assert_error, call};
+use shared::test_support::{
+    TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
+};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -211,6 +213,7 @@ async fn routes_answer_json_404_and_405() {
     let wrong_method = app.send(TestRequest::new("GET", "/auth/login")).await;
     assert_error(&wrong_method, 405, "method_not_allowed");
     assert!(wrong_method.header("allow").is_some_and(|allow| allow.contains("POST")));
+    assert_serves_exactly_the_documented_methods(&app.router, &auth::api::openapi()).await;
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@ use finance::{AppState, FinanceConfig, router};
 use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;
-use shared::test_support::{TestEnvironment, TestRequest, TestResponse, assert_error, call};
+use shared::test_support::{
+    TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
+};
 
 struct TestApp {
     router: Router,
@@ -336,4 +338,10 @@ async fn a_repeated_keyed_create_keeps_one_budget_and_its_exact_amount() {
         (owner, "IDEMPOTENCY#food-nov-2".to_owned()),
     ];
     assert_eq!(app.guards().await, expected);
+}
+
+#[tokio::test]
+async fn the_router_serves_exactly_the_documented_methods() {
+    let app = TestApp::new().await;
+    assert_serves_exactly_the_documented_methods(&app.router, &finance::api::openapi()).await;
 }

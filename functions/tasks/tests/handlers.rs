@@ -4,7 +4,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
 use serde_json::{Value, json};
-use shared::test_support::{TestEnvironment, TestRequest, TestResponse, assert_error, call};
+use shared::test_support::{
+    TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
+};
 use tasks::{AppState, TasksConfig, router};
 
 struct TestApp {
@@ -562,4 +564,10 @@ async fn an_expired_key_counts_as_new() {
     let third = alice.post_with_key("weekly", body).await;
     assert_eq!((third.header("idempotent-replayed"), id_of(&third.body)), (Some("true"), id_of(&second.body)));
     assert_eq!(alice.task_ids().await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_router_serves_exactly_the_documented_methods() {
+    let app = TestApp::new().await;
+    assert_serves_exactly_the_documented_methods(&app.router, &tasks::api::openapi()).await;
 }

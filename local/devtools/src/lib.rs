@@ -10,7 +10,7 @@
 //! # In a handler test
 //!
 //! Run under `local/test` (or with DynamoDB Local running and `AWS_ENDPOINT_URL_DYNAMODB` plus the
-//! dummy `AWS_*` settings exported, see DESIGN.md): each test creates its own fresh tables.
+//! dummy `AWS_*` settings exported, as `local/lib/tools.sh` `export_dummy_aws_env` does): each test creates its own fresh tables.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {

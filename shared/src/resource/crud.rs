@@ -171,12 +171,13 @@ where
 {
     let collection = R::COLLECTION;
     let item = format!("{collection}/{{id}}");
+    let a_noun = with_article(noun);
     let base = Needs { token: true, database: true, conflict: R::MAY_CONFLICT, ..Needs::default() };
     let written = Needs { body: true, ..base };
     let one = Needs { item: true, ..base };
     let changed = Needs { body: true, item: true, if_match: true, ..base };
     vec![
-        Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create a {noun}"), written)
+        Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create {a_noun}"), written)
             .idempotency_key()
             .body_requiring::<R::Input>(R::REQUIRED)
             .answers::<R::View>(201, &format!("The new {noun}."), true, true),
@@ -185,11 +186,11 @@ where
             &item,
             tag,
             &format!("get_{noun}"),
-            &format!("Read a {noun}"),
+            &format!("Read {a_noun}"),
             Needs { conflict: false, ..one },
         )
         .answers::<R::View>(200, &format!("The {noun}."), true, false),
-        Op::new(HttpMethod::Put, &item, tag, &format!("replace_{noun}"), &format!("Replace a {noun}"), changed)
+        Op::new(HttpMethod::Put, &item, tag, &format!("replace_{noun}"), &format!("Replace {a_noun}"), changed)
             .description("Full replacement: omitted fields go back to their defaults.")
             .body_requiring::<R::Input>(R::REQUIRED)
             .answers::<R::View>(200, &format!("The {noun}, one version later."), true, false),
@@ -198,7 +199,7 @@ where
             &item,
             tag,
             &format!("update_{noun}"),
-            &format!("Update some fields of a {noun}"),
+            &format!("Update some fields of {a_noun}"),
             changed,
         )
         .description("Only the fields sent change; a body with nothing to change is 400.")
@@ -209,9 +210,27 @@ where
             &item,
             tag,
             &format!("delete_{noun}"),
-            &format!("Delete a {noun}"),
+            &format!("Delete {a_noun}"),
             Needs { if_match: true, conflict: false, ..one },
         )
         .answers_empty(204, "Deleted."),
     ]
+}
+
+/// "a task", "an expense": summaries name one item with its indefinite article.
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {noun}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_article;
+
+    #[test]
+    fn summaries_take_the_right_article() {
+        assert_eq!(with_article("task"), "a task");
+        assert_eq!(with_article("expense"), "an expense");
+        assert_eq!(with_article("budget"), "a budget");
+    }
 }
