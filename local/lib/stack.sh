@@ -45,7 +45,8 @@ build_devtools() {
     [[ -x $DEVTOOLS ]] || error "devtools binary not found at $DEVTOOLS"
 }
 
-# Fails when the cargo lambda watch router would route any request differently from template.yaml.
+# Fails when Cargo.toml's cargo lambda watch router is not the one generated from template.yaml
+# (`cargo run -p devtools -- write-router` writes it).
 check_routes() {
     (cd "$TASKAPI_ROOT" && "$DEVTOOLS" check-routes --template template.yaml --cargo-toml Cargo.toml)
 }

@@ -5,6 +5,7 @@
 //! devtools list-tables
 //! devtools delete-tables --template template.yaml --prefix local-
 //! devtools check-routes  [--template template.yaml] [--cargo-toml Cargo.toml]
+//! devtools write-router  [--template template.yaml] [--cargo-toml Cargo.toml]
 //! devtools print-router  [--template template.yaml]
 //! devtools functions     [--template template.yaml]
 //! ```
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 
-use devtools::routes::{self, CloudRoutes, LocalRouter};
+use devtools::routes::{self, CloudRoutes};
 use devtools::{TableNames, Template};
 
 #[derive(Parser)]
@@ -48,8 +49,15 @@ enum Command {
         #[arg(long)]
         prefix: String,
     },
-    /// Fail unless the cargo lambda watch router routes every request like the template's HttpApi routes.
+    /// Fail unless Cargo.toml's generated cargo lambda watch router is the one the template gives.
     CheckRoutes {
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+        #[arg(long, default_value = "Cargo.toml")]
+        cargo_toml: PathBuf,
+    },
+    /// Write Cargo.toml's cargo lambda watch router (between its markers) from the template's routes.
+    WriteRouter {
         #[arg(long, default_value = "template.yaml")]
         template: PathBuf,
         #[arg(long, default_value = "Cargo.toml")]
@@ -137,36 +145,29 @@ async fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CheckRoutes { template, cargo_toml } => {
-            let parsed = Template::load(&template)?;
-            let cloud = CloudRoutes::from_template(&parsed)?;
-            let local = LocalRouter::from_cargo_toml(&cargo_toml)?;
-            let mismatches = routes::compare(&cloud, &local);
-            if mismatches.is_empty() {
+            let Some(expected) = routes::check(&Template::load(&template)?, &cargo_toml)? else {
                 println!(
-                    "check-routes: OK: the router in {} routes every request like {} ({} router paths)",
+                    "check-routes: OK: the router in {} is the one {} gives",
                     cargo_toml.display(),
-                    template.display(),
-                    local.entries.len()
+                    template.display()
                 );
                 return Ok(ExitCode::SUCCESS);
-            }
+            };
             let mut err = std::io::stderr().lock();
             let _ = writeln!(
                 err,
-                "check-routes: FAILED: {} request(s) would reach a different function locally than in the cloud.\n\
-                 The local router is [workspace.metadata.lambda.watch.router] in {}; the cloud routes are the \
-                 HttpApi events in {}.\n",
-                mismatches.len(),
+                "check-routes: FAILED: the router in {} is not the one {} gives; write it again with\n\n    \
+                 cargo run -p devtools -- write-router\n\nIt should read:\n\n{expected}",
                 cargo_toml.display(),
                 template.display()
             );
-            let _ = write!(err, "{}", routes::format_mismatches(&mismatches));
-            let _ = writeln!(
-                err,
-                "\nA router section that mirrors the template (`devtools print-router` prints it again):\n\n{}",
-                routes::render_router(&cloud)
-            );
             Ok(ExitCode::FAILURE)
+        }
+        Command::WriteRouter { template, cargo_toml } => {
+            let changed = routes::write(&Template::load(&template)?, &cargo_toml)?;
+            let verb = if changed { "wrote" } else { "already current:" };
+            println!("write-router: {verb} the router in {} from {}", cargo_toml.display(), template.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Functions { template } => {
             for bin in Template::load(&template)?.function_binaries()? {

@@ -1,20 +1,16 @@
-//! Keeping `cargo lambda watch`'s router (`[workspace.metadata.lambda.watch.router]` in the root
-//! Cargo.toml) in step with the template's `HttpApi` routes.
+//! `cargo lambda watch`'s router (`[workspace.metadata.lambda.watch.router]` in the root
+//! Cargo.toml) is generated from the template's `HttpApi` routes: `devtools write-router` writes
+//! it between two marker lines, and `devtools check-routes` (run by local/start, local/test and
+//! `cargo test -p devtools`) fails when the text there differs from what the template gives.
 //!
-//! The comparison is by behaviour, not by spelling: for every path either side knows (with sample
-//! values for its parameters, plus `/` and a path nobody routes) and every HTTP method, it works out
-//! which function API Gateway would call and which function the local router would call, and
-//! reports each request where they differ.
-//!
-//! API Gateway (HTTP API): among routes whose path and method match, the most specific path wins
-//! (static segment > `{param}` > `{proxy+}`), then an exact method beats `ANY`; when none matches,
-//! the `$default` route (an `HttpApi` event without `Path`) gets the request, else 404.
-//!
-//! cargo lambda watch: the router ([matchit]) picks the most specific path first; the method is
-//! looked up only afterwards, in that one entry: a plain string takes every method, a list takes
-//! only the methods it names, and anything else is not routed to a function. So a path with only
-//! some methods in the template needs every method spelled out locally to mirror `$default`;
-//! [`render_router`] writes exactly that.
+//! What it writes routes each request to the function API Gateway would call. API Gateway (HTTP
+//! API): among routes whose path and method match, the most specific path wins (static segment >
+//! `{param}` > `{proxy+}`), then an exact method beats `ANY`; when none matches, the `$default`
+//! route (an `HttpApi` event without `Path`) gets the request, else 404. cargo lambda watch: the
+//! router ([matchit]) picks the most specific path first and looks the method up only in that one
+//! entry (a plain string takes every method, a list only the methods it names). So a path with
+//! only some methods in the template gets every method spelled out, the others going where
+//! `$default` would send them; `/` and `/{*proxy}` stand in for `$default` itself.
 //!
 //! [matchit]: https://docs.rs/matchit
 
@@ -23,7 +19,6 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde::Deserialize;
 
 use crate::template::{HttpRoute, RouteTarget, Template};
 
@@ -32,8 +27,6 @@ pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
 
 /// The local router's catch-all, standing in for API Gateway's `$default` route.
 pub const CATCH_ALL: &str = "/{*proxy}";
-
-const UNROUTED_SAMPLE: &str = "/devtools-unrouted-sample/x";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Seg<'a> {
@@ -205,154 +198,6 @@ impl CloudRoutes {
     }
 }
 
-/// One entry of the watch router: every method, or per method.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LocalEntry {
-    All(String),
-    PerMethod(BTreeMap<String, String>),
-}
-
-/// `[workspace.metadata.lambda.watch.router]`, resolved the way cargo lambda watch does.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LocalRouter {
-    pub entries: BTreeMap<String, LocalEntry>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawEntry {
-    All(String),
-    PerMethod(Vec<RawMethodRoute>),
-}
-
-#[derive(Deserialize)]
-struct RawMethodRoute {
-    method: String,
-    function: String,
-}
-
-#[derive(Deserialize)]
-struct RawSeqRoute {
-    path: String,
-    #[serde(default)]
-    methods: Option<Vec<String>>,
-    function: String,
-}
-
-impl LocalRouter {
-    /// Reads the router from a Cargo.toml's `[workspace.metadata.lambda.watch.router]` (map form
-    /// `"/path" = "fn"` / `"/path" = [{ method, function }]`, or the list form
-    /// `[{ path, methods, function }]`).
-    pub fn from_cargo_toml(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        Self::from_cargo_toml_str(&text).with_context(|| format!("in {}", path.display()))
-    }
-
-    pub fn from_cargo_toml_str(text: &str) -> Result<Self> {
-        let doc: toml::Table = toml::from_str(text).context("not valid TOML")?;
-        let router = doc
-            .get("workspace")
-            .and_then(|w| w.get("metadata"))
-            .and_then(|m| m.get("lambda"))
-            .and_then(|l| l.get("watch"))
-            .and_then(|w| w.get("router"))
-            .ok_or_else(|| anyhow!("no [workspace.metadata.lambda.watch.router] section"))?;
-        let mut entries = BTreeMap::new();
-        match router {
-            toml::Value::Table(t) => {
-                for (path, v) in t {
-                    let raw: RawEntry = v.clone().try_into().with_context(|| format!("router entry {path:?}"))?;
-                    let entry = match raw {
-                        RawEntry::All(f) => LocalEntry::All(f),
-                        RawEntry::PerMethod(list) => {
-                            LocalEntry::PerMethod(list.into_iter().map(|r| (r.method, r.function)).collect())
-                        }
-                    };
-                    entries.insert(path.clone(), entry);
-                }
-            }
-            toml::Value::Array(list) => {
-                for v in list {
-                    let r: RawSeqRoute = v.clone().try_into().context("router list entry")?;
-                    let entry = entries.entry(r.path.clone());
-                    match (r.methods, entry) {
-                        (None, e) => {
-                            e.insert_entry(LocalEntry::All(r.function));
-                        }
-                        (Some(ms), std::collections::btree_map::Entry::Occupied(mut o)) => {
-                            if let LocalEntry::PerMethod(map) = o.get_mut() {
-                                for m in ms {
-                                    map.insert(m, r.function.clone());
-                                }
-                            } else {
-                                o.insert(LocalEntry::PerMethod(
-                                    ms.into_iter().map(|m| (m, r.function.clone())).collect(),
-                                ));
-                            }
-                        }
-                        (Some(ms), std::collections::btree_map::Entry::Vacant(v)) => {
-                            v.insert(LocalEntry::PerMethod(ms.into_iter().map(|m| (m, r.function.clone())).collect()));
-                        }
-                    }
-                }
-            }
-            _ => bail!("[workspace.metadata.lambda.watch.router] must be a table or a list"),
-        }
-        Ok(Self { entries })
-    }
-
-    /// The function cargo lambda watch would invoke, if any.
-    pub fn resolve(&self, method: &str, path: &str) -> Option<&str> {
-        let (_, entry) = self.entries.iter().filter(|(p, _)| matches(p, path)).min_by_key(|(p, _)| specificity(p))?;
-        match entry {
-            LocalEntry::All(f) => Some(f),
-            LocalEntry::PerMethod(map) => map.get(method).map(String::as_str),
-        }
-    }
-}
-
-/// One request on which the template and the local router disagree.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mismatch {
-    pub method: String,
-    pub path: String,
-    /// `(binary, "Function.Event")` that API Gateway would use.
-    pub cloud: Option<(String, String)>,
-    pub local: Option<String>,
-}
-
-/// Compares the template's routes with the local router request by request.
-pub fn compare(cloud: &CloudRoutes, local: &LocalRouter) -> Vec<Mismatch> {
-    let mut patterns: BTreeSet<String> = cloud.local_paths();
-    patterns.extend(local.entries.keys().cloned());
-    let mut samples: BTreeSet<String> = patterns.iter().map(|p| sample(p)).collect();
-    samples.insert("/".to_string());
-    samples.insert(UNROUTED_SAMPLE.to_string());
-
-    let mut out = Vec::new();
-    for path in &samples {
-        for method in METHODS {
-            let c = cloud.resolve(method, path).map(|r| {
-                let event = match &r.target {
-                    RouteTarget::Default => format!("{}.{} ($default)", r.function_logical_id, r.event_name),
-                    RouteTarget::Path(p) => format!(
-                        "{}.{} ({} {p})",
-                        r.function_logical_id,
-                        r.event_name,
-                        r.method.as_deref().unwrap_or("ANY")
-                    ),
-                };
-                (r.binary.clone(), event)
-            });
-            let l = local.resolve(method, path).map(str::to_string);
-            if c.as_ref().map(|(b, _)| b) != l.as_ref() {
-                out.push(Mismatch { method: method.to_string(), path: path.clone(), cloud: c, local: l });
-            }
-        }
-    }
-    out
-}
-
 /// The router section that mirrors the template, as TOML to paste at the end of Cargo.toml.
 pub fn render_router(cloud: &CloudRoutes) -> String {
     let mut out = String::from("[workspace.metadata.lambda.watch.router]\n");
@@ -384,37 +229,43 @@ fn toml_key(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Human-readable report of mismatches, one block per (path, cloud function, local function).
-pub fn format_mismatches(mismatches: &[Mismatch]) -> String {
-    type Key<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
-    let mut groups: Vec<(Key<'_>, Vec<&str>, Vec<&str>)> = Vec::new();
-    for m in mismatches {
-        let key = (m.path.as_str(), m.cloud.as_ref().map(|(b, _)| b.as_str()), m.local.as_deref());
-        let event = m.cloud.as_ref().map(|(_, e)| e.as_str());
-        match groups.iter_mut().find(|(k, _, _)| *k == key) {
-            Some((_, methods, events)) => {
-                methods.push(&m.method);
-                if let Some(e) = event.filter(|e| !events.contains(e)) {
-                    events.push(e);
-                }
-            }
-            None => groups.push((key, vec![&m.method], event.into_iter().collect())),
-        }
+/// The first and last line of the generated section in Cargo.toml.
+pub const BEGIN: &str = "# BEGIN: generated from template.yaml by `cargo run -p devtools -- write-router`; do not edit";
+pub const END: &str = "# END: generated router";
+
+/// The text between the markers of `cargo_toml` (the generated section), markers excluded.
+pub fn generated_section(cargo_toml: &str) -> Result<&str> {
+    let start = cargo_toml.find(BEGIN).ok_or_else(|| anyhow!("no line {BEGIN:?}"))? + BEGIN.len();
+    let length = cargo_toml[start..].find(END).ok_or_else(|| anyhow!("no line {END:?} after the first marker"))?;
+    Ok(cargo_toml[start..start + length].trim_start_matches('\n'))
+}
+
+/// `cargo_toml` with `router` (from [`render_router`]) as its generated section.
+pub fn with_generated_section(cargo_toml: &str, router: &str) -> Result<String> {
+    let old = generated_section(cargo_toml)?;
+    let start = old.as_ptr() as usize - cargo_toml.as_ptr() as usize;
+    Ok(format!("{}{router}{}", &cargo_toml[..start], &cargo_toml[start + old.len()..]))
+}
+
+/// Whether the generated section of the Cargo.toml at `path` is what the template gives: `Ok(None)`
+/// when it is, else the section it should hold.
+pub fn check(template: &Template, cargo_toml: &Path) -> Result<Option<String>> {
+    let text = std::fs::read_to_string(cargo_toml).with_context(|| format!("cannot read {}", cargo_toml.display()))?;
+    let expected = render_router(&CloudRoutes::from_template(template)?);
+    let section = generated_section(&text).with_context(|| format!("in {}", cargo_toml.display()))?;
+    Ok((section != expected).then_some(expected))
+}
+
+/// Rewrites the generated section of the Cargo.toml at `path` from the template; true if it changed.
+pub fn write(template: &Template, cargo_toml: &Path) -> Result<bool> {
+    let text = std::fs::read_to_string(cargo_toml).with_context(|| format!("cannot read {}", cargo_toml.display()))?;
+    let expected = render_router(&CloudRoutes::from_template(template)?);
+    let updated = with_generated_section(&text, &expected).with_context(|| format!("in {}", cargo_toml.display()))?;
+    if updated == text {
+        return Ok(false);
     }
-    let mut out = String::new();
-    for ((path, cloud, local), methods, events) in groups {
-        let cloud = match cloud {
-            Some(bin) => format!("{bin}  (from {})", events.join("; ")),
-            None => "no function (404)".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "  {path}  [{}]\n      template.yaml -> {cloud}\n      Cargo.toml    -> {}",
-            methods.join(" "),
-            local.unwrap_or("no function (404)")
-        );
-    }
-    out
+    std::fs::write(cargo_toml, updated).with_context(|| format!("writing {}", cargo_toml.display()))?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -466,53 +317,49 @@ Resources:
     }
 
     #[test]
-    fn rendered_router_matches_and_wrong_methods_fall_to_default() {
+    fn wrong_methods_fall_to_default_and_are_spelled_out_locally() {
         let cloud = cloud();
         assert_eq!(cloud.resolve("PUT", "/tasks").unwrap().binary, "auth");
         assert_eq!(cloud.resolve("GET", "/tasks").unwrap().binary, "tasks");
+        assert_eq!(cloud.resolve("GET", "/tasks/x").unwrap().binary, "tasks");
         assert_eq!(cloud.resolve("GET", "/").unwrap().binary, "auth");
-        let rendered = render_router(&cloud);
-        let local = LocalRouter::from_cargo_toml_str(&format!("[workspace]\n{rendered}"))
-            .unwrap_or_else(|e| panic!("{e:#}\n{rendered}"));
-        assert_eq!(compare(&cloud, &local), [], "{rendered}");
-        assert_eq!(local.entries["/auth/login"], LocalEntry::All("auth".into()));
-        assert_eq!(local.entries["/tasks/{id}"], LocalEntry::All("tasks".into()));
-        assert_eq!(local.entries[CATCH_ALL], LocalEntry::All("auth".into()));
-        let LocalEntry::PerMethod(m) = &local.entries["/tasks"] else { panic!("{rendered}") };
-        assert_eq!((m["GET"].as_str(), m["PUT"].as_str()), ("tasks", "auth"));
-    }
-
-    #[test]
-    fn drift_is_reported_per_request() {
-        let toml = r#"
-[workspace.metadata.lambda.watch.router]
-"/auth/login" = "auth"
-"/tasks" = [{ method = "GET", function = "tasks" }]
-"/{*proxy}" = "auth"
+        assert_eq!(cloud.resolve("GET", "/auth/login").unwrap().binary, "auth");
+        let expected = r#"[workspace.metadata.lambda.watch.router]
 "/" = "auth"
+"/auth/login" = "auth"
+"/tasks" = [
+    { method = "GET", function = "tasks" },
+    { method = "HEAD", function = "auth" },
+    { method = "POST", function = "tasks" },
+    { method = "PUT", function = "auth" },
+    { method = "PATCH", function = "auth" },
+    { method = "DELETE", function = "auth" },
+    { method = "OPTIONS", function = "auth" },
+]
+"/tasks/{id}" = "tasks"
+"/{*proxy}" = "auth"
 "#;
-        let local = LocalRouter::from_cargo_toml_str(toml).unwrap();
-        let bad = compare(&cloud(), &local);
-        let keys: BTreeSet<(String, String)> = bad.iter().map(|m| (m.method.clone(), m.path.clone())).collect();
-        // POST /tasks belongs to tasks; the other methods to auth via $default; /tasks/{id} is missing.
-        assert!(keys.contains(&("POST".into(), "/tasks".into())), "{bad:?}");
-        assert!(keys.contains(&("DELETE".into(), "/tasks".into())), "{bad:?}");
-        assert!(keys.contains(&("GET".into(), "/tasks/sample-id".into())), "{bad:?}");
-        assert!(!keys.iter().any(|(_, p)| p == "/auth/login"), "{bad:?}");
-        assert!(format_mismatches(&bad).contains("Tasks.Create (POST /tasks)"));
+        assert_eq!(render_router(&cloud), expected);
     }
 
     #[test]
-    fn the_root_cargo_toml_router_matches_the_real_template() {
+    fn the_section_between_the_markers_is_found_and_replaced() {
+        let toml = format!("[workspace]\nmembers = []\n\n{BEGIN}\nold = 1\n{END}\n\n[other]\nkept = true\n");
+        assert_eq!(generated_section(&toml).unwrap(), "old = 1\n");
+        let replaced = with_generated_section(&toml, "new = 2\n").unwrap();
+        assert_eq!(replaced, format!("[workspace]\nmembers = []\n\n{BEGIN}\nnew = 2\n{END}\n\n[other]\nkept = true\n"));
+        assert!(generated_section("[workspace]\n").is_err(), "no markers is an error, not an empty section");
+        assert!(generated_section(&format!("{BEGIN}\nx = 1\n")).is_err(), "an unterminated section is an error");
+    }
+
+    #[test]
+    fn the_root_cargo_toml_router_is_the_one_the_real_template_gives() {
         let root = crate::repository_root();
-        let cloud = CloudRoutes::from_template(&Template::load(&root.join("template.yaml")).unwrap()).unwrap();
-        let local = LocalRouter::from_cargo_toml(&root.join("Cargo.toml")).unwrap();
-        let bad = compare(&cloud, &local);
-        assert!(
-            bad.is_empty(),
-            "the router in Cargo.toml drifted from template.yaml:\n{}\nexpected:\n{}",
-            format_mismatches(&bad),
-            render_router(&cloud)
-        );
+        let template = Template::load(&root.join("template.yaml")).unwrap();
+        if let Some(expected) = check(&template, &root.join("Cargo.toml")).unwrap() {
+            panic!(
+                "the router in Cargo.toml is not the template's; run `cargo run -p devtools -- write-router`:\n{expected}"
+            );
+        }
     }
 }
