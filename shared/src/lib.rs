@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod calendar;
+pub mod choice;
 pub mod clock;
 pub mod config;
 pub mod dynamo;

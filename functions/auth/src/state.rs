@@ -13,7 +13,8 @@ use crate::domain::ThrottlePolicy;
 use crate::sessions::Sessions;
 use crate::store::{RevocationStore, ThrottleStore, UserStore};
 
-#[derive(Clone)]
+/// Each field is what a handler takes with `State<...>` (by `FromRef`).
+#[derive(Clone, FromRef)]
 pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub users: UserStore,
@@ -38,17 +39,5 @@ impl AppState {
             throttle_policy: config.throttle,
             hasher: PasswordHasher::default(),
         }
-    }
-}
-
-impl FromRef<AppState> for Arc<TokenService> {
-    fn from_ref(state: &AppState) -> Self {
-        state.tokens.clone()
-    }
-}
-
-impl FromRef<AppState> for UserDirectory {
-    fn from_ref(state: &AppState) -> Self {
-        state.directory.clone()
     }
 }

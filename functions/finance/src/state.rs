@@ -11,7 +11,8 @@ use shared::users::UserDirectory;
 use crate::config::FinanceConfig;
 use crate::domain::{Budget, Expense};
 
-#[derive(Clone)]
+/// Each field is what a handler takes with `State<...>` (by `FromRef`).
+#[derive(Clone, FromRef)]
 pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub users: UserDirectory,
@@ -27,29 +28,5 @@ impl AppState {
             expenses: OwnedTable::new(client.clone(), &config.expenses_table),
             budgets: OwnedTable::new(client, &config.budgets_table),
         }
-    }
-}
-
-impl FromRef<AppState> for Arc<TokenService> {
-    fn from_ref(state: &AppState) -> Self {
-        state.tokens.clone()
-    }
-}
-
-impl FromRef<AppState> for OwnedTable<Expense> {
-    fn from_ref(state: &AppState) -> Self {
-        state.expenses.clone()
-    }
-}
-
-impl FromRef<AppState> for OwnedTable<Budget> {
-    fn from_ref(state: &AppState) -> Self {
-        state.budgets.clone()
-    }
-}
-
-impl FromRef<AppState> for UserDirectory {
-    fn from_ref(state: &AppState) -> Self {
-        state.users.clone()
     }
 }

@@ -6,13 +6,28 @@ use shared::calendar::CalendarDate;
 use shared::http::Field;
 use shared::ids::UserId;
 use shared::resource::{Resource, Stamp, Version};
+use strum::{EnumString, IntoStaticStr, VariantNames};
 use utoipa::ToSchema;
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 5000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumString,
+    VariantNames,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     #[default]
     Pending,
@@ -22,16 +37,26 @@ pub enum Status {
 
 impl Status {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    EnumString,
+    VariantNames,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Priority {
     Low,
     #[default]
@@ -41,11 +66,7 @@ pub enum Priority {
 
 impl Priority {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
+        self.into()
     }
 }
 
@@ -291,15 +312,6 @@ pub struct TaskFilter {
     pub due_after: Option<CalendarDate>,
 }
 
-pub fn parse_status(raw: &str) -> Result<Status, &'static str> {
-    serde_json::from_value(serde_json::Value::String(raw.to_owned()))
-        .map_err(|_| "Enter one of: pending, in_progress, completed.")
-}
-
-pub fn parse_priority(raw: &str) -> Result<Priority, &'static str> {
-    serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| "Enter one of: low, medium, high.")
-}
-
 pub fn parse_bool(raw: &str) -> Result<bool, &'static str> {
     match raw {
         "true" => Ok(true),
@@ -312,6 +324,7 @@ pub fn parse_bool(raw: &str) -> Result<bool, &'static str> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use shared::choice;
 
     fn input(value: serde_json::Value) -> TaskInput {
         shared::http::body::parse(value.to_string().as_bytes()).unwrap()
@@ -412,13 +425,28 @@ mod tests {
     }
 
     #[test]
+    fn choices_are_spelled_alike_in_bodies_queries_and_the_store() {
+        for name in Status::VARIANTS {
+            let status: Status = serde_json::from_value(json!(name)).unwrap();
+            assert_eq!((status.as_str(), choice::parse::<Status>(name)), (*name, Ok(status)));
+        }
+        for name in Priority::VARIANTS {
+            let priority: Priority = serde_json::from_value(json!(name)).unwrap();
+            assert_eq!((priority.as_str(), choice::parse::<Priority>(name)), (*name, Ok(priority)));
+        }
+    }
+
+    #[test]
     fn enums_are_strict() {
         let errors = errors_of(TaskFields::full(input(json!({"title": "", "status": "done"}))));
         assert_eq!(errors.get("status").unwrap(), ["Enter one of: pending, in_progress, completed."]);
         assert!(errors.get("title").is_some(), "reported together with the other rules");
-        assert_eq!(parse_status("in_progress"), Ok(Status::InProgress));
-        assert!(parse_status("IN_PROGRESS").is_err());
-        assert!(parse_priority("urgent").is_err());
+        assert_eq!(choice::parse("in_progress"), Ok(Status::InProgress));
+        assert_eq!(
+            choice::parse::<Status>("IN_PROGRESS"),
+            Err("Enter one of: pending, in_progress, completed.".to_owned())
+        );
+        assert_eq!(choice::parse::<Priority>("urgent"), Err("Enter one of: low, medium, high.".to_owned()));
         assert!(parse_bool("1").is_err());
     }
 }

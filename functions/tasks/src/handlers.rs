@@ -7,7 +7,9 @@ use shared::ApiError;
 use shared::http::AuthUser;
 use shared::resource::{OwnedTable, Page, QueryParams};
 
-use crate::domain::{Task, TaskFilter, TaskView, parse_bool, parse_priority, parse_status};
+use shared::choice;
+
+use crate::domain::{Task, TaskFilter, TaskView, parse_bool};
 use crate::store;
 
 pub const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "status", "completed", "priority", "due_before", "due_after"];
@@ -20,9 +22,9 @@ pub async fn list(
     let mut params = QueryParams::parse(query.as_deref(), LIST_PARAMETERS)?;
     let page = params.page();
     let filter = TaskFilter {
-        status: params.take_parsed("status", parse_status),
+        status: params.take_parsed("status", choice::parse),
         completed: params.take_parsed("completed", parse_bool),
-        priority: params.take_parsed("priority", parse_priority),
+        priority: params.take_parsed("priority", choice::parse),
         due_before: params.take_parsed("due_before", str::parse),
         due_after: params.take_parsed("due_after", str::parse),
     };

@@ -11,7 +11,8 @@ use shared::users::UserDirectory;
 use crate::config::TasksConfig;
 use crate::domain::Task;
 
-#[derive(Clone)]
+/// Each field is what a handler takes with `State<...>` (by `FromRef`).
+#[derive(Clone, FromRef)]
 pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub users: UserDirectory,
@@ -25,23 +26,5 @@ impl AppState {
             users: UserDirectory::new(client.clone(), &config.users_table),
             tasks: OwnedTable::new(client, &config.tasks_table),
         }
-    }
-}
-
-impl FromRef<AppState> for Arc<TokenService> {
-    fn from_ref(state: &AppState) -> Self {
-        state.tokens.clone()
-    }
-}
-
-impl FromRef<AppState> for OwnedTable<Task> {
-    fn from_ref(state: &AppState) -> Self {
-        state.tasks.clone()
-    }
-}
-
-impl FromRef<AppState> for UserDirectory {
-    fn from_ref(state: &AppState) -> Self {
-        state.users.clone()
     }
 }

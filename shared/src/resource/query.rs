@@ -45,7 +45,11 @@ impl QueryParams {
     }
 
     /// The value of `name` parsed by `parse`, recording its message as an error.
-    pub fn take_parsed<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, &'static str>) -> Option<T> {
+    pub fn take_parsed<T, E: Into<String>>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
         let raw = self.take(name)?;
         parse(&raw).map_err(|message| self.errors.add(name, message)).ok()
     }

@@ -1,12 +1,27 @@
 //! What money is spent on, and what it is budgeted for. Every expense category can have a
 //! budget; SAVINGS is budgeted but never spent.
 
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantNames};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    EnumString,
+    VariantNames,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ExpenseCategory {
     Food,
     Data,
@@ -15,8 +30,24 @@ pub enum ExpenseCategory {
 }
 
 /// Declared in the order the summary lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    EnumString,
+    VariantNames,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum BudgetCategory {
     Food,
     Data,
@@ -27,19 +58,13 @@ pub enum BudgetCategory {
 
 impl ExpenseCategory {
     pub fn as_str(self) -> &'static str {
-        BudgetCategory::from(self).as_str()
+        self.into()
     }
 }
 
 impl BudgetCategory {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Food => "FOOD",
-            Self::Data => "DATA",
-            Self::Savings => "SAVINGS",
-            Self::Transport => "TRANSPORT",
-            Self::Miscellaneous => "MISCELLANEOUS",
-        }
+        self.into()
     }
 }
 
@@ -54,39 +79,35 @@ impl From<ExpenseCategory> for BudgetCategory {
     }
 }
 
-/// Query parameters take the same spelling as bodies.
-fn parse_as_json_string<T: for<'de> Deserialize<'de>>(raw: &str, message: &'static str) -> Result<T, &'static str> {
-    serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| message)
-}
-
-impl FromStr for ExpenseCategory {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        parse_as_json_string(raw, "Enter one of: FOOD, DATA, TRANSPORT, MISCELLANEOUS.")
-    }
-}
-
-impl FromStr for BudgetCategory {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        parse_as_json_string(raw, "Enter one of: FOOD, DATA, SAVINGS, TRANSPORT, MISCELLANEOUS.")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use shared::choice;
+
     #[test]
     fn spelled_in_capitals_only() {
-        assert_eq!("FOOD".parse::<ExpenseCategory>(), Ok(ExpenseCategory::Food));
-        assert_eq!("SAVINGS".parse::<BudgetCategory>(), Ok(BudgetCategory::Savings));
-        assert!("SAVINGS".parse::<ExpenseCategory>().is_err(), "savings are budgeted, not spent");
-        assert!("food".parse::<ExpenseCategory>().is_err());
-        assert!("".parse::<BudgetCategory>().is_err());
+        assert_eq!(choice::parse("FOOD"), Ok(ExpenseCategory::Food));
+        assert_eq!(choice::parse("SAVINGS"), Ok(BudgetCategory::Savings));
+        assert_eq!(
+            choice::parse::<ExpenseCategory>("SAVINGS"),
+            Err("Enter one of: FOOD, DATA, TRANSPORT, MISCELLANEOUS.".to_owned()),
+            "savings are budgeted, not spent"
+        );
+        assert_eq!(
+            choice::parse::<BudgetCategory>(""),
+            Err("Enter one of: FOOD, DATA, SAVINGS, TRANSPORT, MISCELLANEOUS.".to_owned())
+        );
+        assert!(choice::parse::<ExpenseCategory>("food").is_err());
         assert_eq!(ExpenseCategory::Miscellaneous.as_str(), "MISCELLANEOUS");
         assert_eq!(serde_json::to_string(&BudgetCategory::Transport).unwrap(), "\"TRANSPORT\"");
+        for name in BudgetCategory::VARIANTS {
+            let category: BudgetCategory = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_eq!(category.as_str(), *name, "serde and strum spell it alike");
+        }
+        for name in ExpenseCategory::VARIANTS {
+            let category: ExpenseCategory = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_eq!((category.as_str(), BudgetCategory::from(category).as_str()), (*name, *name));
+        }
     }
 }

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use shared::ApiError;
 use shared::calendar::Month;
+use shared::choice;
 use shared::http::AuthUser;
 use shared::resource::{OwnedTable, Page, QueryParams};
 
@@ -23,7 +24,7 @@ pub async fn list(
     let page = params.page();
     let filter = BudgetFilter {
         month: params.take_parsed("month", str::parse),
-        category: params.take_parsed("category", str::parse),
+        category: params.take_parsed("category", choice::parse),
     };
     params.finish()?;
     let budgets = budgets::list(&table, &caller.user_id, &filter, &page).await?;

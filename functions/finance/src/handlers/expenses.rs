@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use shared::ApiError;
+use shared::choice;
 use shared::http::AuthUser;
 use shared::resource::{OwnedTable, Page, QueryParams};
 
@@ -19,7 +20,7 @@ pub async fn list(
     let mut params = QueryParams::parse(query.as_deref(), LIST_PARAMETERS)?;
     let page = params.page();
     let filter = ExpenseFilter {
-        category: params.take_parsed("category", str::parse),
+        category: params.take_parsed("category", choice::parse),
         from: params.take_parsed("from", str::parse),
         to: params.take_parsed("to", str::parse),
     };
