@@ -11,7 +11,7 @@ use shared::resource::table::{self, decode, is_guard};
 use tasks::domain::Task;
 
 use crate::config::ResourceTables;
-use crate::event::{Operation, StreamRecord};
+use crate::event::{Operation, StreamRecord, StreamRecordExt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceKind {
@@ -68,6 +68,8 @@ pub enum ChangeError {
     GuardItem,
     #[error("the record has no {0}")]
     Missing(&'static str),
+    #[error("the record's eventName is {0:?}, not INSERT, MODIFY or REMOVE")]
+    UnknownOperation(String),
     #[error("the item's owner is not a user id")]
     NotOwned,
     #[error("the item cannot be read as its resource: {0}")]
@@ -87,12 +89,16 @@ impl Change {
             .table_name()
             .and_then(|name| ResourceKind::of_table(tables, name))
             .ok_or(ChangeError::UnknownTable)?;
-        let keys: Item = record.dynamodb.keys.clone().ok_or(ChangeError::Missing("Keys"))?.into();
+        let keys: Item = record.change.keys.clone().into();
+        if keys.is_empty() {
+            return Err(ChangeError::Missing("Keys"));
+        }
         if is_guard(&keys) {
             return Err(ChangeError::GuardItem);
         }
         let owner = string_attribute(&keys, table::OWNER)?.parse().map_err(|_| ChangeError::NotOwned)?;
-        let (action, item) = match record.event_name {
+        let operation = record.operation().ok_or_else(|| ChangeError::UnknownOperation(record.event_name.clone()))?;
+        let (action, item) = match operation {
             Operation::Insert => ("created", Self::view(kind, record)?),
             Operation::Modify => ("updated", Self::view(kind, record)?),
             Operation::Remove => ("deleted", json!({"id": string_attribute(&keys, table::ID)?})),
@@ -102,8 +108,11 @@ impl Change {
     }
 
     fn view(kind: ResourceKind, record: &StreamRecord) -> Result<Value, ChangeError> {
-        let image = record.dynamodb.new_image.clone().ok_or(ChangeError::Missing("NewImage"))?;
-        kind.view(image.into())
+        let image: Item = record.change.new_image.clone().into();
+        if image.is_empty() {
+            return Err(ChangeError::Missing("NewImage"));
+        }
+        kind.view(image)
     }
 }
 
@@ -117,7 +126,6 @@ fn string_attribute<'a>(item: &'a Item, name: &'static str) -> Result<&'a str, C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::StreamChange;
 
     fn tables() -> ResourceTables {
         ResourceTables { tasks: "Tasks".into(), expenses: "Expenses".into(), budgets: "Budgets".into() }
@@ -128,17 +136,18 @@ mod tests {
             (table::OWNER.to_owned(), shared::dynamo::string(owner)),
             (table::ID.to_owned(), shared::dynamo::string("01JD0000000000000000000000")),
         ]);
-        StreamRecord {
-            event_id: "e".into(),
-            event_name: operation,
-            event_source_arn: format!("arn:aws:dynamodb:us-east-1:1:table/{table}/stream/x"),
-            dynamodb: StreamChange {
-                keys: Some(keys.into()),
-                new_image: new_image.map(Into::into),
-                old_image: None,
-                sequence_number: Some("1".into()),
-            },
+        let name = match operation {
+            Operation::Insert => "INSERT",
+            Operation::Modify => "MODIFY",
+            Operation::Remove => "REMOVE",
+        };
+        let mut change = json!({"Keys": serde_dynamo::Item::from(keys), "SequenceNumber": "1", "SizeBytes": 1});
+        if let Some(image) = new_image {
+            change["NewImage"] = serde_json::to_value(serde_dynamo::Item::from(image)).unwrap();
         }
+        serde_json::from_value(json!({"eventID": "e", "eventName": name, "awsRegion": "us-east-1",
+            "eventSourceARN": format!("arn:aws:dynamodb:us-east-1:1:table/{table}/stream/x"), "dynamodb": change}))
+        .unwrap()
     }
 
     #[test]
@@ -175,6 +184,9 @@ mod tests {
         let junk = Item::from([("title".to_owned(), shared::dynamo::number(3))]);
         let undecodable = Change::from_record(&record("Tasks", Operation::Modify, &owner, Some(junk)), &tables());
         assert!(matches!(undecodable, Err(ChangeError::Undecodable(_))));
+        let mut unknown = record("Tasks", Operation::Remove, &owner, None);
+        unknown.event_name = "TRUNCATE".into();
+        assert_eq!(Change::from_record(&unknown, &tables()), Err(ChangeError::UnknownOperation("TRUNCATE".into())));
         let not_owned = Change::from_record(&record("Tasks", Operation::Remove, "someone", None), &tables());
         assert_eq!(not_owned, Err(ChangeError::NotOwned));
         assert!(!ChangeError::NotOwned.is_expected());

@@ -1,10 +1,15 @@
 //! The two kinds of event the function is invoked with, told apart by shape: API Gateway
-//! WebSocket proxy events and DynamoDB Streams batches. Only the fields used are read.
+//! WebSocket proxy events and DynamoDB Streams batches, read with `aws_lambda_events`' types,
+//! and what the function answers to each.
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use serde::Serialize;
 use serde_json::Value;
+
+pub use aws_lambda_events::dynamodb::{Event as StreamBatch, EventRecord as StreamRecord};
 
 /// An invocation's payload.
 #[derive(Debug)]
@@ -20,6 +25,8 @@ pub enum EventError {
     Unrecognised,
     #[error("malformed {kind} event: {source}")]
     Malformed { kind: &'static str, source: serde_json::Error },
+    #[error("malformed WebSocket event: no requestContext.{0}")]
+    Incomplete(&'static str),
     #[error("the answer cannot be serialised: {0}")]
     Unserialisable(serde_json::Error),
 }
@@ -31,44 +38,37 @@ impl Incoming {
                 .map(Self::Stream)
                 .map_err(|source| EventError::Malformed { kind: "DynamoDB Streams", source })
         } else if payload.get("requestContext").is_some() {
-            serde_json::from_value(payload)
-                .map(Self::WebSocket)
-                .map_err(|source| EventError::Malformed { kind: "WebSocket", source })
+            let request: ApiGatewayWebsocketProxyRequest = serde_json::from_value(payload)
+                .map_err(|source| EventError::Malformed { kind: "WebSocket", source })?;
+            WebSocketEvent::try_from(request).map(Self::WebSocket)
         } else {
             Err(EventError::Unrecognised)
         }
     }
 }
 
-/// An API Gateway WebSocket proxy event.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// What the function reads of an API Gateway WebSocket proxy event.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebSocketEvent {
-    pub request_context: WebSocketContext,
-    #[serde(default)]
-    pub query_string_parameters: Option<HashMap<String, String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WebSocketContext {
-    pub route_key: String,
+    pub route: Route,
     pub connection_id: String,
+    /// `?token=` of `$connect`, if sent and not empty.
+    pub token: Option<String>,
 }
 
-impl WebSocketEvent {
-    /// The route, from `requestContext.routeKey`.
-    pub fn route(&self) -> Route {
-        match self.request_context.route_key.as_str() {
+impl TryFrom<ApiGatewayWebsocketProxyRequest> for WebSocketEvent {
+    type Error = EventError;
+
+    fn try_from(request: ApiGatewayWebsocketProxyRequest) -> Result<Self, EventError> {
+        let context = request.request_context;
+        let route = match context.route_key.as_deref().ok_or(EventError::Incomplete("routeKey"))? {
             "$connect" => Route::Connect,
             "$disconnect" => Route::Disconnect,
             _ => Route::Message,
-        }
-    }
-
-    /// `?token=` of `$connect`, if sent and not empty.
-    pub fn token(&self) -> Option<&str> {
-        self.query_string_parameters.as_ref()?.get("token").map(String::as_str).filter(|token| !token.is_empty())
+        };
+        let connection_id = context.connection_id.ok_or(EventError::Incomplete("connectionId"))?;
+        let token = request.query_string_parameters.first("token").filter(|token| !token.is_empty()).map(str::to_owned);
+        Ok(Self { route, connection_id, token })
     }
 }
 
@@ -107,71 +107,59 @@ impl WebSocketResponse {
     }
 }
 
-/// A batch of DynamoDB Streams records as Lambda's event source mapping delivers it.
-#[derive(Debug, Deserialize)]
-pub struct StreamBatch {
-    #[serde(rename = "Records")]
-    pub records: Vec<StreamRecord>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StreamRecord {
-    #[serde(rename = "eventID", default)]
-    pub event_id: String,
-    pub event_name: Operation,
-    #[serde(rename = "eventSourceARN", default)]
-    pub event_source_arn: String,
-    pub dynamodb: StreamChange,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+/// A record's change, from its `eventName`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Insert,
     Modify,
     Remove,
 }
 
-/// The `dynamodb` part of a record; images in DynamoDB JSON.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct StreamChange {
-    #[serde(default)]
-    pub keys: Option<serde_dynamo::Item>,
-    #[serde(default)]
-    pub new_image: Option<serde_dynamo::Item>,
-    #[serde(default)]
-    pub old_image: Option<serde_dynamo::Item>,
-    #[serde(default)]
-    pub sequence_number: Option<String>,
-}
+/// What the function reads of a stream record beyond its images.
+pub trait StreamRecordExt {
+    /// `INSERT`, `MODIFY` or `REMOVE`; `None` for anything else.
+    fn operation(&self) -> Option<Operation>;
 
-impl StreamRecord {
     /// How a failure of this record is reported back (the sequence number, as Lambda expects
     /// for streams).
-    pub fn item_identifier(&self) -> &str {
-        self.dynamodb.sequence_number.as_deref().unwrap_or(&self.event_id)
-    }
+    fn item_identifier(&self) -> &str;
 
     /// The table's name, from `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`.
-    pub fn table_name(&self) -> Option<&str> {
-        let (_, path) = self.event_source_arn.split_once(":table/")?;
+    fn table_name(&self) -> Option<&str>;
+}
+
+impl StreamRecordExt for StreamRecord {
+    fn operation(&self) -> Option<Operation> {
+        match self.event_name.as_str() {
+            "INSERT" => Some(Operation::Insert),
+            "MODIFY" => Some(Operation::Modify),
+            "REMOVE" => Some(Operation::Remove),
+            _ => None,
+        }
+    }
+
+    fn item_identifier(&self) -> &str {
+        self.change.sequence_number.as_deref().unwrap_or(&self.event_id)
+    }
+
+    fn table_name(&self) -> Option<&str> {
+        let (_, path) = self.event_source_arn.as_deref()?.split_once(":table/")?;
         path.split('/').next().filter(|name| !name.is_empty())
     }
 }
 
-/// `ReportBatchItemFailures`: the records Lambda should retry (from the first one on).
-#[derive(Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchResponse {
-    pub batch_item_failures: Vec<BatchItemFailure>,
-}
-
-#[derive(Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchItemFailure {
-    pub item_identifier: String,
+/// `ReportBatchItemFailures`: these records (and so every later one) are retried by Lambda.
+pub fn failures<'a>(records: impl IntoIterator<Item = &'a StreamRecord>) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = records
+        .into_iter()
+        .map(|record| {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(record.item_identifier().to_owned());
+            failure
+        })
+        .collect();
+    response
 }
 
 #[cfg(test)]
@@ -179,64 +167,79 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn websocket(route: &str, query: Value) -> Result<WebSocketEvent, EventError> {
+        let event = json!({"requestContext": {"routeKey": route, "connectionId": "c1", "eventType": "CONNECT",
+                                              "connectedAt": 1, "requestTimeEpoch": 1},
+                           "queryStringParameters": query, "isBase64Encoded": false});
+        match Incoming::parse(event)? {
+            Incoming::WebSocket(event) => Ok(event),
+            Incoming::Stream(_) => panic!("not a WebSocket event"),
+        }
+    }
+
+    fn record(arn: Value, sequence: Value) -> StreamRecord {
+        serde_json::from_value(json!({"eventID": "e", "eventName": "REMOVE", "awsRegion": "us-east-1",
+            "eventSourceARN": arn,
+            "dynamodb": {"Keys": {"owner": {"S": "o"}, "id": {"S": "i"}}, "SequenceNumber": sequence, "SizeBytes": 10}}))
+        .unwrap()
+    }
+
     #[test]
     fn events_are_told_apart_by_shape() {
-        let connect = json!({"requestContext": {"routeKey": "$connect", "connectionId": "c1", "eventType": "CONNECT"},
-                             "queryStringParameters": {"token": "abc"}, "isBase64Encoded": false});
-        let Incoming::WebSocket(event) = Incoming::parse(connect).unwrap() else { panic!("not a WebSocket event") };
-        assert_eq!((event.route(), event.token()), (Route::Connect, Some("abc")));
+        let connect = websocket("$connect", json!({"token": "abc"})).unwrap();
+        assert_eq!(
+            connect,
+            WebSocketEvent { route: Route::Connect, connection_id: "c1".into(), token: Some("abc".into()) }
+        );
 
         let batch = json!({"Records": [{"eventID": "1", "eventName": "REMOVE", "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1",
             "eventSourceARN": "arn:aws:dynamodb:us-east-1:000000000000:table/t-TasksTable/stream/2026-01-01T00:00:00.000",
             "dynamodb": {"Keys": {"owner": {"S": "o"}, "id": {"S": "i"}}, "SequenceNumber": "42",
                          "StreamViewType": "NEW_AND_OLD_IMAGES", "SizeBytes": 10}}]});
         let Incoming::Stream(batch) = Incoming::parse(batch).unwrap() else { panic!("not a stream batch") };
         let record = &batch.records[0];
-        assert_eq!(record.event_name, Operation::Remove);
+        assert_eq!(record.operation(), Some(Operation::Remove));
         assert_eq!(record.table_name(), Some("t-TasksTable"));
         assert_eq!(record.item_identifier(), "42");
 
         assert!(matches!(Incoming::parse(json!({"hello": 1})), Err(EventError::Unrecognised)));
         assert!(matches!(Incoming::parse(json!({"Records": 1})), Err(EventError::Malformed { .. })));
+        let no_connection =
+            json!({"requestContext": {"routeKey": "$connect", "connectedAt": 1, "requestTimeEpoch": 1}});
+        assert!(matches!(Incoming::parse(no_connection), Err(EventError::Incomplete("connectionId"))));
     }
 
     #[test]
     fn tokens_and_routes() {
-        let event = |route: &str, query: Value| {
-            let value =
-                json!({"requestContext": {"routeKey": route, "connectionId": "c"}, "queryStringParameters": query});
-            serde_json::from_value::<WebSocketEvent>(value).unwrap()
-        };
-        assert_eq!(event("$connect", Value::Null).token(), None);
-        assert_eq!(event("$connect", json!({"token": ""})).token(), None);
-        assert_eq!(event("$connect", json!({"other": "x"})).token(), None);
-        assert_eq!(event("$disconnect", Value::Null).route(), Route::Disconnect);
-        assert_eq!(event("$default", Value::Null).route(), Route::Message);
+        assert_eq!(websocket("$connect", Value::Null).unwrap().token, None);
+        assert_eq!(websocket("$connect", json!({"token": ""})).unwrap().token, None);
+        assert_eq!(websocket("$connect", json!({"other": "x"})).unwrap().token, None);
+        assert_eq!(websocket("$disconnect", Value::Null).unwrap().route, Route::Disconnect);
+        assert_eq!(websocket("$default", Value::Null).unwrap().route, Route::Message);
     }
 
     #[test]
     fn table_names_come_from_the_stream_arn() {
-        let record = |arn: &str| StreamRecord {
-            event_id: "e".into(),
-            event_name: Operation::Insert,
-            event_source_arn: arn.into(),
-            dynamodb: StreamChange { keys: None, new_image: None, old_image: None, sequence_number: None },
-        };
-        assert_eq!(record("arn:aws:dynamodb:eu-west-1:1:table/Budgets/stream/x").table_name(), Some("Budgets"));
-        assert_eq!(record("arn:aws:dynamodb:eu-west-1:1:table/Budgets").table_name(), Some("Budgets"));
-        assert_eq!(record("").table_name(), None);
-        assert_eq!(record("").item_identifier(), "e");
+        let arn = |arn: &str| record(json!(arn), json!("1"));
+        assert_eq!(arn("arn:aws:dynamodb:eu-west-1:1:table/Budgets/stream/x").table_name(), Some("Budgets"));
+        assert_eq!(arn("arn:aws:dynamodb:eu-west-1:1:table/Budgets").table_name(), Some("Budgets"));
+        assert_eq!(arn("").table_name(), None);
+        assert_eq!(record(Value::Null, Value::Null).table_name(), None);
+        assert_eq!(record(Value::Null, Value::Null).item_identifier(), "e");
     }
 
     #[test]
-    fn responses_serialise_as_api_gateway_expects() {
+    fn answers_serialise_as_api_gateway_and_lambda_expect() {
         assert_eq!(serde_json::to_value(WebSocketResponse::ok()).unwrap(), json!({"statusCode": 200}));
         let refused = serde_json::to_value(WebSocketResponse::error(&shared::ApiError::TokenNotValid)).unwrap();
         assert_eq!(refused["statusCode"], 401);
         assert_eq!(refused["headers"], json!({"content-type": "application/json"}));
         let body: Value = serde_json::from_str(refused["body"].as_str().unwrap()).unwrap();
         assert_eq!(body, json!({"detail": "Token is invalid or expired.", "code": "token_not_valid"}));
-        let failures = BatchResponse { batch_item_failures: vec![BatchItemFailure { item_identifier: "7".into() }] };
-        assert_eq!(serde_json::to_value(failures).unwrap(), json!({"batchItemFailures": [{"itemIdentifier": "7"}]}));
+        let failed = record(json!("arn"), json!("7"));
+        let answer = serde_json::to_value(failures([&failed])).unwrap();
+        assert_eq!(answer, json!({"batchItemFailures": [{"itemIdentifier": "7"}]}));
+        assert_eq!(serde_json::to_value(failures([])).unwrap(), json!({"batchItemFailures": []}));
     }
 }

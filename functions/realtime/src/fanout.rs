@@ -5,16 +5,18 @@
 use futures_util::future::join_all;
 use shared::ApiError;
 
-use crate::app::App;
 use crate::changes::Change;
 use crate::connections::Connection;
-use crate::event::{BatchItemFailure, BatchResponse, StreamBatch};
+use crate::state::App;
+use aws_lambda_events::streams::DynamoDbEventResponse;
+
+use crate::event::{self, StreamBatch};
 use crate::push::{self, PostError};
 
 /// Handles every record in order. When the connections of a record cannot be read, that
 /// record and every later one are reported failed, so Lambda retries them in order; a post
 /// that fails is logged and never fails the batch.
-pub async fn handle(app: &App, batch: &StreamBatch) -> BatchResponse {
+pub async fn handle(app: &App, batch: &StreamBatch) -> DynamoDbEventResponse {
     for (index, record) in batch.records.iter().enumerate() {
         let change = match Change::from_record(record, &app.tables) {
             Ok(change) => change,
@@ -29,14 +31,10 @@ pub async fn handle(app: &App, batch: &StreamBatch) -> BatchResponse {
         };
         if let Err(err) = deliver(app, &change).await {
             tracing::warn!(event_id = record.event_id, error = %err, "connections unreadable; the batch is retried from here");
-            let failures = batch.records[index..]
-                .iter()
-                .map(|record| BatchItemFailure { item_identifier: record.item_identifier().to_owned() })
-                .collect();
-            return BatchResponse { batch_item_failures: failures };
+            return event::failures(&batch.records[index..]);
         }
     }
-    BatchResponse::default()
+    event::failures([])
 }
 
 /// Posts the change to every open connection of its owner; a connection found gone has its

@@ -5,12 +5,12 @@ use shared::ApiError;
 use shared::clock;
 use shared::jwt::TokenType;
 
-use crate::app::App;
 use crate::event::{Route, WebSocketEvent, WebSocketResponse};
+use crate::state::App;
 
 pub async fn handle(app: &App, event: &WebSocketEvent) -> WebSocketResponse {
-    let connection_id = event.request_context.connection_id.as_str();
-    let outcome = match event.route() {
+    let connection_id = event.connection_id.as_str();
+    let outcome = match event.route {
         Route::Connect => connect(app, event).await,
         Route::Disconnect => app.connections.close(connection_id).await,
         Route::Message => Ok(()),
@@ -19,8 +19,8 @@ pub async fn handle(app: &App, event: &WebSocketEvent) -> WebSocketResponse {
         Ok(()) => WebSocketResponse::ok(),
         Err(err) => {
             match &err {
-                ApiError::Internal(cause) => tracing::error!(error = %cause, route = ?event.route(), "route failed"),
-                ApiError::ServiceUnavailable => tracing::warn!(route = ?event.route(), "database unavailable"),
+                ApiError::Internal(cause) => tracing::error!(error = %cause, route = ?event.route, "route failed"),
+                ApiError::ServiceUnavailable => tracing::warn!(route = ?event.route, "database unavailable"),
                 _ => {}
             }
             WebSocketResponse::error(&err)
@@ -31,7 +31,7 @@ pub async fn handle(app: &App, event: &WebSocketEvent) -> WebSocketResponse {
 /// Accepts a connection whose `?token=` is an access token, valid as the HTTP API demands
 /// it (signature, issuer, audience, expiry, type), of a user who exists.
 async fn connect(app: &App, event: &WebSocketEvent) -> Result<(), ApiError> {
-    let token = event.token().ok_or(ApiError::NotAuthenticated)?;
+    let token = event.token.as_deref().ok_or(ApiError::NotAuthenticated)?;
     let claims = app.tokens.verify(token, TokenType::Access).map_err(|reason| {
         tracing::info!(%reason, "connection refused: access token not valid");
         ApiError::TokenNotValid
@@ -40,5 +40,5 @@ async fn connect(app: &App, event: &WebSocketEvent) -> Result<(), ApiError> {
         tracing::info!("connection refused: the token's user does not exist");
         return Err(ApiError::TokenNotValid);
     }
-    app.connections.open(&claims.sub, &event.request_context.connection_id, clock::now()).await
+    app.connections.open(&claims.sub, &event.connection_id, clock::now()).await
 }

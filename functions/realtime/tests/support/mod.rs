@@ -170,7 +170,9 @@ pub fn websocket_event(route_key: &str, connection_id: &str, query: Value) -> Va
             "apiId": "local",
             "stage": "live",
             "domainName": "127.0.0.1",
-            "requestId": "test-request"
+            "requestId": "test-request",
+            "connectedAt": 1_795_000_000_000_i64,
+            "requestTimeEpoch": 1_795_000_000_000_i64
         },
         "queryStringParameters": query,
         "isBase64Encoded": false

@@ -1,16 +1,12 @@
-//! What every invocation can reach, built once per cold start, and the dispatch of an
-//! invocation to its route or to the fan-out.
+//! What every invocation can reach, built once per cold start.
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use shared::jwt::TokenService;
 use shared::users::UserDirectory;
 
 use crate::config::{RealtimeConfig, ResourceTables};
 use crate::connections::Connections;
-use crate::event::{EventError, Incoming};
-use crate::{fanout, websocket};
 
 #[derive(Clone)]
 pub struct App {
@@ -34,14 +30,5 @@ impl App {
             tables: config.resource_tables.clone(),
             management,
         }
-    }
-
-    /// Handles one invocation: a WebSocket route's answer, or a stream batch's failures.
-    pub async fn handle(&self, payload: Value) -> Result<Value, EventError> {
-        let answer = match Incoming::parse(payload)? {
-            Incoming::WebSocket(event) => serde_json::to_value(websocket::handle(self, &event).await),
-            Incoming::Stream(batch) => serde_json::to_value(fanout::handle(self, &batch).await),
-        };
-        answer.map_err(EventError::Unserialisable)
     }
 }
