@@ -48,6 +48,20 @@ impl FieldErrors {
     }
 }
 
+/// A rule's refusal because of data that already exists (a taken name, a taken budget slot):
+/// the 409 `conflict` once it reaches HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub detail: String,
+    pub errors: FieldErrors,
+}
+
+impl From<Conflict> for ApiError {
+    fn from(Conflict { detail, errors }: Conflict) -> Self {
+        Self::Conflict { detail, errors }
+    }
+}
+
 /// Every way a request can fail. Internal details stay in the logs.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

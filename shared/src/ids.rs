@@ -47,10 +47,9 @@ pub fn new_id() -> String {
     Ulid::new().to_string()
 }
 
-/// The id of an owned item from a URL path, in canonical form. Anything that is not
-/// an id is simply not found: nobody learns more from a malformed id than from an unknown one.
-pub fn parse_item_id(raw: &str) -> Result<String, crate::ApiError> {
-    Ulid::from_string(raw).map(|ulid| ulid.to_string()).map_err(|_| crate::ApiError::NotFound)
+/// The id of an owned item in canonical form, if `raw` is one.
+pub fn parse_item_id(raw: &str) -> Option<String> {
+    Ulid::from_string(raw).ok().map(|ulid| ulid.to_string())
 }
 
 /// The creation time (Unix milliseconds) encoded in a ULID string, if it is one.

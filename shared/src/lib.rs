@@ -1,5 +1,13 @@
-//! The library every function stands on: configuration, the error type and its HTTP
-//! mapping, JWTs, password hashing, DynamoDB access and HTTP plumbing.
+//! The library every function stands on, in three layers that import only downwards:
+//!
+//! * domain, plain types and rules (no axum, no AWS types, no `ApiError`): [`calendar`],
+//!   [`choice`], [`clock`], [`field`], [`idempotency`] (keys and fingerprints), [`ids`],
+//!   [`resource`] (what a resource declares), [`version`] (versions and `If-Match`);
+//! * [`store`]: the only DynamoDB calls of owned resources, on [`dynamo`] and [`aws`];
+//! * [`http`]: extractors, the shared CRUD handlers, responses, and [`error`]'s mapping of
+//!   every error to the contract's JSON; [`openapi`] documents them.
+//!
+//! Beside them: [`config`] (read once), [`jwt`], [`password`] and [`users`].
 
 pub mod aws;
 pub mod calendar;
@@ -8,14 +16,16 @@ pub mod clock;
 pub mod config;
 pub mod dynamo;
 pub mod error;
+pub mod field;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
 pub mod jwt;
 pub mod openapi;
 pub mod password;
 pub mod resource;
-#[cfg(feature = "test-support")]
-pub mod test_support;
+pub mod store;
 pub mod users;
+pub mod version;
 
-pub use error::{ApiError, FieldErrors};
+pub use error::{ApiError, Conflict, FieldErrors};

@@ -15,9 +15,9 @@ use utoipa::openapi::{ComponentsBuilder, ContentBuilder, OpenApi, Ref, RefOr, Re
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::ApiError;
-use crate::http::Field;
+use crate::field::Field;
 use crate::http::body::{MAX_BODY_BYTES, READ_ONLY_FIELDS};
-use crate::http::idempotency;
+use crate::idempotency;
 
 /// The name of the bearer security scheme.
 pub const BEARER: &str = "bearer_auth";

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use shared::config::Env;
 use shared::dynamo::key;
 use shared::password::PasswordHasher;
-use shared::test_support::{
+use testkit::{
     TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
 };
 

@@ -9,9 +9,7 @@ use devtools::Template;
 use devtools::template::RouteTarget;
 use serde_json::{Value, json};
 use shared::config::Env;
-use shared::test_support::{
-    TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
-};
+use testkit::{TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call};
 
 fn app() -> Router {
     let env = Env::from_vars([("CORS_ALLOWED_ORIGINS", "http://localhost:3000")]);

@@ -1,8 +1,8 @@
 //! The finance function's part of the OpenAPI document, from the types its routes use.
 
 use shared::calendar::{CalendarDate, Month};
+use shared::http::crud;
 use shared::openapi::{self, Needs, Op};
-use shared::resource::crud;
 use utoipa::PartialSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{OpenApi, RefOr, Schema};
@@ -72,7 +72,7 @@ pub fn openapi() -> OpenApi {
 mod tests {
     use super::*;
     use crate::handlers::{budgets, expenses};
-    use shared::test_support::documented_query_parameters;
+    use testkit::documented_query_parameters;
 
     #[test]
     fn lists_document_exactly_the_parameters_their_handlers_take() {

@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::routing::get;
 use shared::config::CorsSettings;
-use shared::resource::crud;
+use shared::http::crud;
 
 use crate::domain::{Budget, Expense};
 use crate::handlers::{budgets, expenses};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use axum::extract::FromRef;
 use shared::jwt::TokenService;
-use shared::resource::OwnedTable;
+use shared::store::OwnedTable;
 use shared::users::UserDirectory;
 
 use crate::config::FinanceConfig;

@@ -8,7 +8,7 @@ use finance::{AppState, FinanceConfig, router};
 use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;
-use shared::test_support::{
+use testkit::{
     TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
 };
 

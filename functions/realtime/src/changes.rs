@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;
 use shared::resource::Resource;
-use shared::resource::table::{self, decode, is_guard};
+use shared::store::{self, decode, is_guard};
 use tasks::domain::Task;
 
 use crate::config::ResourceTables;
@@ -96,12 +96,12 @@ impl Change {
         if is_guard(&keys) {
             return Err(ChangeError::GuardItem);
         }
-        let owner = string_attribute(&keys, table::OWNER)?.parse().map_err(|_| ChangeError::NotOwned)?;
+        let owner = string_attribute(&keys, store::OWNER)?.parse().map_err(|_| ChangeError::NotOwned)?;
         let operation = record.operation().ok_or_else(|| ChangeError::UnknownOperation(record.event_name.clone()))?;
         let (action, item) = match operation {
             Operation::Insert => ("created", Self::view(kind, record)?),
             Operation::Modify => ("updated", Self::view(kind, record)?),
-            Operation::Remove => ("deleted", json!({"id": string_attribute(&keys, table::ID)?})),
+            Operation::Remove => ("deleted", json!({"id": string_attribute(&keys, store::ID)?})),
         };
         let event = json!({"type": format!("{}.{action}", kind.name()), kind.name(): item});
         Ok(Self { owner, event })
@@ -133,8 +133,8 @@ mod tests {
 
     fn record(table: &str, operation: Operation, owner: &str, new_image: Option<Item>) -> StreamRecord {
         let keys = Item::from([
-            (table::OWNER.to_owned(), shared::dynamo::string(owner)),
-            (table::ID.to_owned(), shared::dynamo::string("01JD0000000000000000000000")),
+            (store::OWNER.to_owned(), shared::dynamo::string(owner)),
+            (store::ID.to_owned(), shared::dynamo::string("01JD0000000000000000000000")),
         ]);
         let name = match operation {
             Operation::Insert => "INSERT",

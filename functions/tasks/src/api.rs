@@ -1,7 +1,7 @@
 //! The tasks function's part of the OpenAPI document, from the types its routes use.
 
+use shared::http::crud;
 use shared::openapi::{self, Needs, Op, string_schema};
-use shared::resource::crud;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 
@@ -37,7 +37,7 @@ pub fn openapi() -> OpenApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::test_support::documented_query_parameters;
+    use testkit::documented_query_parameters;
 
     #[test]
     fn the_list_documents_exactly_the_parameters_the_handler_takes() {

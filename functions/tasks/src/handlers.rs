@@ -1,11 +1,12 @@
 //! The list handler of /tasks; create, read, replace, patch and delete are the shared
-//! ones of `shared::resource::crud`, driven by `Task`'s `Resource` rules.
+//! ones of `shared::http::crud`, driven by `Task`'s `Resource` rules.
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use shared::ApiError;
 use shared::http::AuthUser;
-use shared::resource::{OwnedTable, Page, QueryParams};
+use shared::http::QueryParams;
+use shared::store::{OwnedTable, Page};
 
 use shared::choice;
 

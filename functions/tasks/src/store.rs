@@ -3,7 +3,8 @@
 use shared::ApiError;
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::resource::{Filter, Owned, OwnedTable, Page, PageRequest, Scope, Version};
+use shared::store::{Filter, Owned, OwnedTable, Page, PageRequest, Scope};
+use shared::version::Version;
 
 use crate::domain::{Status, Task, TaskFilter};
 

@@ -4,10 +4,10 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
 use serde_json::{Value, json};
-use shared::test_support::{
+use tasks::{AppState, TasksConfig, router};
+use testkit::{
     TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
 };
-use tasks::{AppState, TasksConfig, router};
 
 struct TestApp {
     router: Router,

@@ -15,6 +15,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ItemId {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::NotFound)?;
-        parse_item_id(&raw).map(Self)
+        parse_item_id(&raw).map(Self).ok_or(ApiError::NotFound)
     }
 }

@@ -3,12 +3,15 @@
 pub mod app;
 pub mod auth;
 pub mod body;
+pub mod crud;
 pub mod idempotency;
+pub mod if_match;
 pub mod item_id;
+pub mod query;
 pub mod response;
 
 pub use app::{finish, init_logging, run};
 pub use auth::{AuthUser, VerifiedToken};
-pub use body::{Field, Fingerprint, JsonBody, JsonInput};
-pub use idempotency::IdempotencyKey;
+pub use body::{JsonBody, JsonInput};
 pub use item_id::ItemId;
+pub use query::QueryParams;

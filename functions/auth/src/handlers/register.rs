@@ -6,7 +6,8 @@ use axum::response::IntoResponse;
 use http::{StatusCode, header};
 use secrecy::SecretString;
 use serde::Deserialize;
-use shared::http::{Field, JsonBody};
+use shared::field::Field;
+use shared::http::JsonBody;
 use shared::ids::UserId;
 use shared::{ApiError, FieldErrors, clock};
 

@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shared::http::{AuthUser, Field, JsonBody};
+use shared::field::Field;
+use shared::http::{AuthUser, JsonBody};
 use shared::jwt::{TokenPair, TokenType};
 use shared::{ApiError, FieldErrors, clock};
 

@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use shared::calendar::Month;
-use shared::http::Field;
+use shared::field::Field;
 use shared::ids::UserId;
-use shared::resource::{Resource, Stamp, Version};
-use shared::{ApiError, FieldErrors};
+use shared::resource::{Resource, Stamp};
+use shared::version::Version;
+use shared::{Conflict, FieldErrors};
 
 use super::entry::{EntryFields, EntryInput};
 use super::{Amount, BudgetCategory};
@@ -30,9 +31,9 @@ impl Budget {
         format!("{}#{}", self.month, self.category.as_str())
     }
 
-    /// The 409 when another budget of the owner holds this one's slot.
-    pub fn slot_taken(&self) -> ApiError {
-        ApiError::Conflict {
+    /// Why this budget cannot be written when another budget of the owner holds its slot.
+    pub fn slot_taken(&self) -> Conflict {
+        Conflict {
             detail: "A budget for this category and month already exists.".into(),
             errors: FieldErrors::single(
                 "non_field_errors",

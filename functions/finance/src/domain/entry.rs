@@ -3,7 +3,7 @@
 //! written once here; each names its own period field.
 
 use shared::FieldErrors;
-use shared::http::Field;
+use shared::field::Field;
 
 use super::Amount;
 

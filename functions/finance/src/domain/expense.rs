@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 use shared::FieldErrors;
 use shared::calendar::CalendarDate;
-use shared::http::Field;
+use shared::field::Field;
 use shared::ids::UserId;
-use shared::resource::{Resource, Stamp, Version};
+use shared::resource::{Resource, Stamp};
+use shared::version::Version;
 
 use super::entry::{EntryFields, EntryInput};
 use super::{Amount, ExpenseCategory};

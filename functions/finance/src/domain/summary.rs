@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use shared::ApiError;
 use shared::calendar::Month;
 
 use super::{Budget, BudgetCategory, Expense, Money};
@@ -26,13 +25,20 @@ pub struct CategorySummary {
     pub over: bool,
 }
 
-fn overflow() -> ApiError {
-    ApiError::internal("a monthly sum overflowed 28 digits")
+/// Why a month cannot be summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SummaryError {
+    #[error("a monthly sum overflowed 28 digits")]
+    Overflow,
+}
+
+fn overflow() -> SummaryError {
+    SummaryError::Overflow
 }
 
 /// Every category with a budget or spending in `month`, in category order. `budgets` and
 /// `expenses` are that month's; sums are exact.
-pub fn summarize(month: Month, budgets: &[Budget], expenses: &[Expense]) -> Result<Summary, ApiError> {
+pub fn summarize(month: Month, budgets: &[Budget], expenses: &[Expense]) -> Result<Summary, SummaryError> {
     let mut planned: BTreeMap<BudgetCategory, Money> = BTreeMap::new();
     let mut spent: BTreeMap<BudgetCategory, Money> = BTreeMap::new();
     for budget in budgets.iter().filter(|budget| budget.month == month) {
@@ -69,7 +75,8 @@ pub fn summarize(month: Month, budgets: &[Budget], expenses: &[Expense]) -> Resu
 mod tests {
     use serde_json::json;
     use shared::ids::UserId;
-    use shared::resource::{Resource, Stamp, Version};
+    use shared::resource::{Resource, Stamp};
+    use shared::version::Version;
 
     use super::*;
     use crate::domain::{BudgetFields, BudgetInput, ExpenseFields, ExpenseInput};

@@ -6,7 +6,8 @@ use shared::ApiError;
 use shared::calendar::Month;
 use shared::choice;
 use shared::http::AuthUser;
-use shared::resource::{OwnedTable, Page, QueryParams};
+use shared::http::QueryParams;
+use shared::store::{OwnedTable, Page};
 
 use crate::domain::summary::summarize;
 use crate::domain::{Budget, BudgetFilter, BudgetView, Expense, Summary};

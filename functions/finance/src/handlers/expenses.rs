@@ -5,7 +5,8 @@ use axum::extract::{RawQuery, State};
 use shared::ApiError;
 use shared::choice;
 use shared::http::AuthUser;
-use shared::resource::{OwnedTable, Page, QueryParams};
+use shared::http::QueryParams;
+use shared::store::{OwnedTable, Page};
 
 use crate::domain::{Expense, ExpenseFilter, ExpenseView};
 use crate::store::expenses;

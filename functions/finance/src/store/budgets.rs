@@ -1,11 +1,12 @@
 //! Budgets: `(owner, id)` items; index `by_month` sorts them by `<month>#<id>`, and a guard
 //! item per `<month>#<category>` keeps one budget per slot, even when two requests race.
 
-use shared::ApiError;
 use shared::calendar::Month;
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::resource::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex, Version};
+use shared::store::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex};
+use shared::version::Version;
+use shared::{ApiError, Conflict};
 
 use crate::domain::{Budget, BudgetFilter};
 
@@ -34,7 +35,7 @@ impl Owned for Budget {
         Some(self.slot())
     }
 
-    fn duplicate_error(&self) -> ApiError {
+    fn duplicate(&self) -> Conflict {
         self.slot_taken()
     }
 }

@@ -4,7 +4,8 @@ use shared::ApiError;
 use shared::calendar::{CalendarDate, Month};
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::resource::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex, Version};
+use shared::store::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex};
+use shared::version::Version;
 
 use crate::domain::{Expense, ExpenseFilter};
 

@@ -15,7 +15,7 @@ use realtime::{App, RealtimeConfig};
 use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;
-use shared::test_support::{TestEnvironment, TestRequest, TestResponse, call};
+use testkit::{TestEnvironment, TestRequest, TestResponse, call};
 
 /// What the stand-in received, in arrival order, and the connections it answers 410 for.
 #[derive(Clone, Default)]

@@ -1,4 +1,5 @@
-//! Helpers for handler tests: build the API Gateway HTTP API (payload 2.0) event a
+//! Helpers for the functions' handler tests (a dev-dependency only, so none of it reaches a
+//! function's build): build the API Gateway HTTP API (payload 2.0) event a
 //! request would arrive as, turn it into the `lambda_http` request the function
 //! sees, and call a router with it in-process.
 
@@ -12,9 +13,9 @@ use http_body_util::BodyExt;
 use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
-use crate::config::{Env, JwtSettings};
-use crate::ids::UserId;
-use crate::jwt::TokenService;
+use shared::config::{Env, JwtSettings};
+use shared::ids::UserId;
+use shared::jwt::TokenService;
 
 /// Fresh tables made from template.yaml in DynamoDB Local, and the environment a
 /// function under test reads: their names plus test JWT and CORS settings.
@@ -71,11 +72,11 @@ impl TestEnvironment {
         self.client
             .put_item()
             .table_name(self.table("USERS_TABLE"))
-            .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(crate::users::user_key(&user)))
+            .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(shared::users::user_key(&user)))
             .send()
             .await
             .expect("a user item in the users table");
-        let pair = self.tokens().issue_pair(user, "test-login", crate::clock::now()).expect("signed tokens");
+        let pair = self.tokens().issue_pair(user, "test-login", shared::clock::now()).expect("signed tokens");
         (user, pair.access)
     }
 }
@@ -236,7 +237,7 @@ pub async fn assert_serves_exactly_the_documented_methods(router: &Router, docum
         let operations = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
         let documented: Vec<&str> =
             METHODS.iter().zip(operations).filter(|(_, operation)| operation.is_some()).map(|(m, _)| *m).collect();
-        let concrete = path.replace("{id}", &crate::ids::new_id());
+        let concrete = path.replace("{id}", &shared::ids::new_id());
         for method in METHODS {
             let response = call(router, TestRequest::new(method, &concrete)).await;
             if documented.contains(&method) {

@@ -14,68 +14,20 @@
 use axum::extract::State;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use super::table::{Inserted, KeyedCreate, Owned, OwnedTable};
-use super::version::{IfMatch, Version};
-use crate::clock;
-use crate::error::{ApiError, FieldErrors};
-use crate::http::idempotency::{self, IdempotencyKey};
-use crate::http::response::{created, with_etag};
-use crate::http::{AuthUser, ItemId, JsonInput};
-use crate::ids::{UserId, new_id};
-use crate::openapi::{Needs, Op};
 use utoipa::ToSchema;
 use utoipa::openapi::path::HttpMethod;
 
-/// An owned item the API serves under `COLLECTION` and `COLLECTION/{id}`.
-pub trait Resource: Owned + Clone + Send + Sync + 'static {
-    /// The body of POST, PUT and PATCH (read-only fields are dropped before it is parsed).
-    type Input: DeserializeOwned + Clone + Send + Sync + 'static;
-    /// The fields a client controls, validated.
-    type Fields: Clone + Send;
-    /// How the API shows an item.
-    type View: Serialize + From<Self>;
+use super::idempotency;
 
-    /// The collection's path, such as `/tasks`.
-    const COLLECTION: &'static str;
-
-    /// The body fields POST and PUT require (PATCH requires none but wants one).
-    const REQUIRED: &'static [&'static str];
-
-    /// Whether a write can collide with another item (a unique value): 409.
-    const MAY_CONFLICT: bool = false;
-
-    /// POST and PUT: every field from `input`, omitted ones back to their defaults.
-    fn full(input: Self::Input) -> Result<Self::Fields, FieldErrors>;
-
-    /// PATCH: this item's fields with those sent in `input` changed; none sent is an error.
-    fn patch(&self, input: Self::Input) -> Result<Self::Fields, FieldErrors>;
-
-    /// A new item of `owner` holding `fields`.
-    fn create(owner: UserId, id: String, fields: Self::Fields, created: Stamp) -> Self;
-
-    /// This item holding `fields`, one version later.
-    fn successor(&self, fields: Self::Fields, updated: Stamp) -> Self;
-}
-
-/// When a write happens, and the version it writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
-    pub at: String,
-    pub version: Version,
-}
-
-impl Stamp {
-    fn first() -> Self {
-        Self { at: clock::format_timestamp(clock::now()), version: Version::FIRST }
-    }
-
-    fn after(version: Version) -> Self {
-        Self { at: clock::format_timestamp(clock::now()), version: version.next() }
-    }
-}
+use super::response::{created, with_etag};
+use super::{AuthUser, ItemId, JsonInput};
+use crate::error::ApiError;
+use crate::idempotency::IdempotencyKey;
+use crate::ids::new_id;
+use crate::openapi::{Needs, Op};
+use crate::resource::{Resource, Stamp};
+use crate::store::{Inserted, KeyedCreate, OwnedTable};
+use crate::version::{IfMatch, Version};
 
 /// POST. With an `Idempotency-Key`, the item and the key's record are written together;
 /// a repetition of the same request gets the first answer again (`Idempotent-Replayed:

@@ -1,0 +1,16 @@
+//! The store: the only DynamoDB access of owned resources (tasks, expenses, budgets). Tables of
+//! `(owner, id)` items with conditional versioned writes and unique values held by guard items
+//! (`owned`), lists and cursors (`listing`, `cursor`, `page`), the records of idempotent creates
+//! (`idempotency`), and what a write without `If-Match` does when it loses a race (`contention`).
+
+pub mod contention;
+pub mod cursor;
+pub mod idempotency;
+pub mod listing;
+pub mod owned;
+pub mod page;
+
+pub use idempotency::{Inserted, KeyedCreate};
+pub use listing::{Filter, KeyRange, Scope, SortIndex};
+pub use owned::{ID, OWNER, Owned, OwnedTable, WriteError, decode, encode, is_guard};
+pub use page::{Page, PageRequest};

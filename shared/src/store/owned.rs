@@ -1,0 +1,372 @@
+//! A DynamoDB table of items owned by users: partition key `owner` (the user id), sort
+//! key `id` (a time-ordered ULID). Reads are scoped to the caller's partition, so
+//! nobody can reach another user's items; writes are conditional on `version`.
+//!
+//! What differs between resources is declared by their [`Owned`] impl: attributes stored
+//! as exact numbers, the sort key of a local secondary index that lists them by date or
+//! month, and a value that must be unique per owner (kept by a guard item written in the
+//! same transaction as the item).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::contention::Contention;
+use super::idempotency::{Inserted, KeyedCreate};
+use crate::dynamo::{self, Conditional, Item, Transaction, from_item, to_item};
+use crate::error::{ApiError, Conflict, FieldErrors};
+use crate::ids::UserId;
+use crate::version::{IfMatch, Version};
+
+pub const OWNER: &str = "owner";
+pub const ID: &str = "id";
+/// On a guard item: the id of the item holding the unique value.
+pub(super) const GUARDED_ID: &str = "item_id";
+/// Guard items live in partition `UNIQUE#<owner>`.
+const GUARD_PARTITION_PREFIX: &str = "UNIQUE#";
+
+const ITEM_IS_CURRENT: &str = "attribute_exists(id) AND version = :expected";
+
+/// An item of an owned table.
+pub trait Owned: Serialize + DeserializeOwned {
+    /// Attributes that serde writes as decimal strings and the table stores as DynamoDB
+    /// numbers, so amounts stay exact: no float ever holds them.
+    const NUMBER_ATTRIBUTES: &'static [&'static str] = &[];
+
+    fn owner(&self) -> &UserId;
+
+    fn id(&self) -> &str;
+
+    fn version(&self) -> Version;
+
+    /// Attributes only the table needs, derived from the item (an index's sort key).
+    fn index_attributes(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// A value no two items of one owner may share.
+    fn unique_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Why this item cannot be written when another item of the owner already holds
+    /// [`Owned::unique_key`].
+    fn duplicate(&self) -> Conflict {
+        Conflict { detail: "An item with these values already exists.".into(), errors: FieldErrors::new() }
+    }
+}
+
+/// The stored form of an item.
+pub fn encode<T: Owned>(value: &T) -> Result<Item, ApiError> {
+    let mut item = to_item(value)?;
+    for name in T::NUMBER_ATTRIBUTES {
+        match item.remove(*name) {
+            Some(AttributeValue::S(number)) => item.insert((*name).to_owned(), AttributeValue::N(number)),
+            other => return Err(ApiError::internal(format!("{name} is not a decimal string: {other:?}"))),
+        };
+    }
+    for (name, value) in value.index_attributes() {
+        item.insert(name.to_owned(), AttributeValue::S(value));
+    }
+    Ok(item)
+}
+
+/// An item from its stored form (also a stream record's image).
+pub fn decode<T: Owned>(mut item: Item) -> Result<T, ApiError> {
+    for name in T::NUMBER_ATTRIBUTES {
+        if let Some(AttributeValue::N(number)) = item.remove(*name) {
+            item.insert((*name).to_owned(), AttributeValue::S(number));
+        }
+    }
+    from_item(item)
+}
+
+/// Whether `key` (or a whole item) is a guard item, which holds a unique value for an item
+/// and is no resource itself (a stream reader skips it).
+pub fn is_guard(key: &Item) -> bool {
+    matches!(key.get(OWNER), Some(AttributeValue::S(owner)) if owner.starts_with(GUARD_PARTITION_PREFIX))
+}
+
+/// Why a conditional write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the item does not exist")]
+    NotFound,
+    #[error("the item changed since it was read")]
+    Stale,
+    #[error("another item holds the unique value")]
+    Duplicate(Conflict),
+    #[error(transparent)]
+    Store(#[from] ApiError),
+}
+
+impl From<WriteError> for ApiError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::NotFound => ApiError::NotFound,
+            WriteError::Stale => ApiError::PreconditionFailed,
+            WriteError::Duplicate(conflict) => conflict.into(),
+            WriteError::Store(err) => err,
+        }
+    }
+}
+
+/// The table of one kind of owned item.
+pub struct OwnedTable<T> {
+    pub(super) client: Client,
+    pub(super) table: Arc<str>,
+    items: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for OwnedTable<T> {
+    fn clone(&self) -> Self {
+        Self { client: self.client.clone(), table: self.table.clone(), items: PhantomData }
+    }
+}
+
+impl<T: Owned> OwnedTable<T> {
+    pub fn new(client: Client, table: &str) -> Self {
+        Self { client, table: table.into(), items: PhantomData }
+    }
+
+    pub(super) fn key(owner: &str, id: &str) -> Item {
+        Item::from([(OWNER.to_owned(), dynamo::string(owner)), (ID.to_owned(), dynamo::string(id))])
+    }
+
+    /// Guard items live in a partition of their own per owner, which no list reads.
+    pub(super) fn guard_key(owner: &str, unique: &str) -> Item {
+        Self::key(&format!("{GUARD_PARTITION_PREFIX}{owner}"), unique)
+    }
+
+    /// The caller's item `id`, if it exists.
+    pub async fn get(&self, owner: &UserId, id: &str) -> Result<Option<T>, ApiError> {
+        match dynamo::get_item(&self.client, &self.table, Self::key(&owner.to_string(), id)).await? {
+            Some(item) => Ok(Some(decode(item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a new item (it must carry `owner`, `id` and `version`), with its guard item
+    /// if it has a unique value, and the record of its `Idempotency-Key` if it came with one.
+    pub async fn insert(&self, value: &T, key: Option<&KeyedCreate>) -> Result<Inserted, ApiError> {
+        // A record can vanish between a failed condition and its reading only by expiring
+        // at that instant; the second try then writes it.
+        for _ in 0..2 {
+            if let Some(inserted) = self.try_insert(value, key).await? {
+                return Ok(inserted);
+            }
+        }
+        Err(ApiError::internal("an idempotency record kept vanishing"))
+    }
+
+    async fn try_insert(&self, value: &T, key: Option<&KeyedCreate>) -> Result<Option<Inserted>, ApiError> {
+        let item = encode(value)?;
+        let collided = || ApiError::internal("a generated id collided with an existing item");
+        let (owner, id, unique) = (value.owner().to_string(), value.id(), value.unique_key());
+        if unique.is_none() && key.is_none() {
+            let created = dynamo::put_item_if(&self.client, &self.table, item, "attribute_not_exists(id)", []).await?;
+            return if created.written() { Ok(Some(Inserted::New)) } else { Err(collided()) };
+        }
+        let mut writes = vec![self.put(item, "attribute_not_exists(id)", [])?];
+        let guard_at = match &unique {
+            Some(unique) => {
+                writes.push(self.put_guard(&owner, unique, id)?);
+                Some(writes.len() - 1)
+            }
+            None => None,
+        };
+        let record_at = match key {
+            Some(key) => {
+                writes.push(self.put_record(&owner, id, key)?);
+                Some(writes.len() - 1)
+            }
+            None => None,
+        };
+        let failed = match dynamo::transact_write(&self.client, writes).await? {
+            Transaction::Committed => return Ok(Some(Inserted::New)),
+            Transaction::ConditionsFailed(failed) => failed,
+        };
+        let failed_at = |at: Option<usize>| at.is_some_and(|at| failed.contains(&at));
+        if let (true, Some(key)) = (failed_at(record_at), key) {
+            return self.earlier_create(&owner, key).await;
+        }
+        if failed_at(guard_at) { Err(value.duplicate().into()) } else { Err(collided()) }
+    }
+
+    /// Replaces `current` by `next` if the stored version is still `current`'s, moving the
+    /// guard item when the unique value changes.
+    async fn replace(&self, current: &T, next: &T) -> Result<(), WriteError> {
+        let item = encode(next)?;
+        let (owner, id) = (current.owner().to_string(), current.id());
+        let expected = current.version();
+        let (old_unique, new_unique) = (current.unique_key(), next.unique_key());
+        if old_unique == new_unique {
+            let outcome = dynamo::put_item_if(
+                &self.client,
+                &self.table,
+                item,
+                ITEM_IS_CURRENT,
+                [(":expected", dynamo::number(expected.get()))],
+            )
+            .await?;
+            return match outcome {
+                Conditional::Written => Ok(()),
+                Conditional::Refused { stored: None } => Err(WriteError::NotFound),
+                Conditional::Refused { stored: Some(_) } => Err(WriteError::Stale),
+            };
+        }
+        let mut writes = vec![self.put(item, ITEM_IS_CURRENT, [(":expected", dynamo::number(expected.get()))])?];
+        if let Some(old) = &old_unique {
+            writes.push(self.delete(Self::guard_key(&owner, old), None)?);
+        }
+        if let Some(new) = &new_unique {
+            writes.push(self.put_guard(&owner, new, id)?);
+        }
+        match dynamo::transact_write(&self.client, writes).await? {
+            Transaction::Committed => Ok(()),
+            Transaction::ConditionsFailed(failed) if failed.contains(&0) => Err(self.why_not_written(&owner, id).await),
+            Transaction::ConditionsFailed(_) => Err(WriteError::Duplicate(next.duplicate())),
+        }
+    }
+
+    /// Deletes `current` (and its guard item) if the stored version is still its own.
+    async fn delete_current(&self, current: &T) -> Result<(), WriteError> {
+        let (owner, id) = (current.owner().to_string(), current.id());
+        let expected = current.version();
+        let deleted = match current.unique_key() {
+            None => {
+                let expected = [(":expected", dynamo::number(expected.get()))];
+                dynamo::delete_item_if(&self.client, &self.table, Self::key(&owner, id), ITEM_IS_CURRENT, expected)
+                    .await?
+            }
+            Some(unique) => {
+                let writes = vec![
+                    self.delete(Self::key(&owner, id), Some(expected))?,
+                    self.delete(Self::guard_key(&owner, &unique), None)?,
+                ];
+                dynamo::transact_write(&self.client, writes).await? == Transaction::Committed
+            }
+        };
+        if deleted { Ok(()) } else { Err(self.why_not_written(&owner, id).await) }
+    }
+
+    pub(super) fn put<'a>(
+        &self,
+        item: Item,
+        condition: &str,
+        values: impl IntoIterator<Item = (&'a str, AttributeValue)>,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values(dynamo::expression_values(values))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn put_guard(&self, owner: &str, unique: &str, id: &str) -> Result<TransactWriteItem, ApiError> {
+        let mut guard = Self::guard_key(owner, unique);
+        guard.insert(GUARDED_ID.to_owned(), dynamo::string(id));
+        self.put(guard, "attribute_not_exists(id)", [])
+    }
+
+    fn delete(&self, key: Item, expected: Option<Version>) -> Result<TransactWriteItem, ApiError> {
+        let mut delete = Delete::builder().table_name(self.table.as_ref()).set_key(Some(key));
+        if let Some(version) = expected {
+            delete = delete
+                .condition_expression(ITEM_IS_CURRENT)
+                .expression_attribute_values(":expected", dynamo::number(version.get()));
+        }
+        Ok(TransactWriteItem::builder().delete(delete.build().map_err(ApiError::internal)?).build())
+    }
+
+    /// Read, check `If-Match`, `apply`, write if nobody changed the item meanwhile.
+    /// `apply` gets the current item and returns its successor (version + 1). With
+    /// `If-Match` naming versions, a concurrent change is 412; without (or with `*`), the
+    /// change is applied again to the newer item until it wins ([`Contention`]).
+    pub async fn update(
+        &self,
+        owner: &UserId,
+        id: &str,
+        if_match: &IfMatch,
+        apply: impl Fn(&T) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut contention = Contention::start();
+        loop {
+            let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
+            if !if_match.matches(current.version()) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            let next = apply(&current)?;
+            match self.replace(&current, &next).await {
+                Ok(()) => return Ok(next),
+                Err(WriteError::Stale) if !if_match.pins_version() => contention.lost().await?,
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    /// Deletes the caller's item `id`, honouring `If-Match` as [`OwnedTable::update`] does.
+    pub async fn remove(&self, owner: &UserId, id: &str, if_match: &IfMatch) -> Result<(), ApiError> {
+        let mut contention = Contention::start();
+        loop {
+            let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
+            if !if_match.matches(current.version()) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            match self.delete_current(&current).await {
+                Ok(()) => return Ok(()),
+                Err(WriteError::Stale) if !if_match.pins_version() => contention.lost().await?,
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    async fn why_not_written(&self, owner: &str, id: &str) -> WriteError {
+        match dynamo::get_item(&self.client, &self.table, Self::key(owner, id)).await {
+            Ok(None) => WriteError::NotFound,
+            Ok(Some(_)) => WriteError::Stale,
+            Err(err) => WriteError::Store(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Note {
+        owner: UserId,
+        id: String,
+        version: Version,
+    }
+
+    impl Owned for Note {
+        fn owner(&self) -> &UserId {
+            &self.owner
+        }
+
+        fn id(&self) -> &str {
+            &self.id
+        }
+
+        fn version(&self) -> Version {
+            self.version
+        }
+    }
+
+    #[test]
+    fn guard_items_are_told_from_items() {
+        let owner = UserId::generate().to_string();
+        assert!(is_guard(&OwnedTable::<Note>::guard_key(&owner, "2026-11#FOOD")));
+        assert!(!is_guard(&OwnedTable::<Note>::key(&owner, "01J")));
+        assert!(!is_guard(&Item::new()));
+    }
+}
