@@ -5,7 +5,7 @@
 //!   [`resource`] (what a resource declares), [`version`] (versions and `If-Match`);
 //! * [`store`]: the only DynamoDB calls of owned resources, on [`dynamo`] and [`aws`];
 //! * [`http`]: extractors, the shared CRUD handlers, responses, and [`error`]'s mapping of
-//!   every error to the contract's JSON; [`openapi`] documents them.
+//!   every error to the contract's JSON; `http::openapi` documents them.
 //!
 //! Beside them: [`config`] (read once), [`jwt`], [`password`] and [`users`].
 
@@ -21,7 +21,6 @@ pub mod http;
 pub mod idempotency;
 pub mod ids;
 pub mod jwt;
-pub mod openapi;
 pub mod password;
 pub mod resource;
 pub mod store;

@@ -8,11 +8,10 @@ use serde::de::DeserializeOwned;
 use crate::clock;
 use crate::error::FieldErrors;
 use crate::ids::UserId;
-use crate::store::Owned;
 use crate::version::Version;
 
 /// An owned item the API serves under `COLLECTION` and `COLLECTION/{id}`.
-pub trait Resource: Owned + Clone + Send + Sync + 'static {
+pub trait Resource: Clone + Send + Sync + 'static {
     /// The body of POST, PUT and PATCH (read-only fields are dropped before it is parsed).
     type Input: DeserializeOwned + Clone + Send + Sync + 'static;
     /// The fields a client controls, validated.

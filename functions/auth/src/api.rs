@@ -1,7 +1,7 @@
 //! The auth function's part of the OpenAPI document, from the types its routes use.
 
+use shared::http::openapi::{self, Needs, Op};
 use shared::jwt::TokenPair;
-use shared::openapi::{self, Needs, Op};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 

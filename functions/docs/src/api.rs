@@ -2,7 +2,7 @@
 //! this function's own `/health`.
 
 use serde::Serialize;
-use shared::openapi::{self, BEARER, Needs, Op};
+use shared::http::openapi::{self, BEARER, Needs, Op};
 use utoipa::ToSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

@@ -2,7 +2,7 @@
 
 use shared::calendar::{CalendarDate, Month};
 use shared::http::crud;
-use shared::openapi::{self, Needs, Op};
+use shared::http::openapi::{self, Needs, Op};
 use utoipa::PartialSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{OpenApi, RefOr, Schema};

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;
 use shared::resource::Resource;
-use shared::store::{self, decode, is_guard};
+use shared::store::{self, Owned, decode, is_guard};
 use tasks::domain::Task;
 
 use crate::config::ResourceTables;
@@ -47,7 +47,7 @@ impl ResourceKind {
     }
 }
 
-fn view_of<R: Resource>(item: Item) -> Result<Value, ChangeError> {
+fn view_of<R: Resource + Owned>(item: Item) -> Result<Value, ChangeError> {
     let resource: R = decode(item).map_err(|err| ChangeError::Undecodable(err.to_string()))?;
     serde_json::to_value(R::View::from(resource)).map_err(|err| ChangeError::Undecodable(err.to_string()))
 }

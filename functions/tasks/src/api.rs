@@ -1,7 +1,7 @@
 //! The tasks function's part of the OpenAPI document, from the types its routes use.
 
 use shared::http::crud;
-use shared::openapi::{self, Needs, Op, string_schema};
+use shared::http::openapi::{self, Needs, Op, string_schema};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 

@@ -22,17 +22,17 @@ use super::idempotency;
 use super::response::{created, with_etag};
 use super::{AuthUser, ItemId, JsonInput};
 use crate::error::ApiError;
+use crate::http::openapi::{Needs, Op};
 use crate::idempotency::IdempotencyKey;
 use crate::ids::new_id;
-use crate::openapi::{Needs, Op};
 use crate::resource::{Resource, Stamp};
-use crate::store::{Inserted, KeyedCreate, OwnedTable};
+use crate::store::{Inserted, KeyedCreate, Owned, OwnedTable};
 use crate::version::{IfMatch, Version};
 
 /// POST. With an `Idempotency-Key`, the item and the key's record are written together;
 /// a repetition of the same request gets the first answer again (`Idempotent-Replayed:
 /// true`), a different request with that key 409.
-pub async fn create<R: Resource>(
+pub async fn create<R: Resource + Owned>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     key: Option<IdempotencyKey>,
@@ -60,7 +60,7 @@ pub async fn create<R: Resource>(
     }
 }
 
-pub async fn get<R: Resource>(
+pub async fn get<R: Resource + Owned>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
@@ -70,7 +70,7 @@ pub async fn get<R: Resource>(
 }
 
 /// PUT: full replacement; omitted fields go back to their defaults.
-pub async fn replace<R: Resource>(
+pub async fn replace<R: Resource + Owned>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
@@ -87,7 +87,7 @@ pub async fn replace<R: Resource>(
 }
 
 /// PATCH: only the fields sent change.
-pub async fn patch<R: Resource>(
+pub async fn patch<R: Resource + Owned>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
@@ -103,7 +103,7 @@ pub async fn patch<R: Resource>(
     Ok(with_etag(item.version(), R::View::from(item)))
 }
 
-pub async fn delete<R: Resource>(
+pub async fn delete<R: Resource + Owned>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
@@ -117,7 +117,7 @@ pub async fn delete<R: Resource>(
 /// `R`, under `tag`; `noun` names one item in summaries ("task").
 pub fn operations<R>(tag: &str, noun: &str) -> Vec<Op>
 where
-    R: Resource,
+    R: Resource + Owned,
     R::Input: ToSchema,
     R::View: ToSchema,
 {

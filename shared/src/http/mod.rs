@@ -7,6 +7,7 @@ pub mod crud;
 pub mod idempotency;
 pub mod if_match;
 pub mod item_id;
+pub mod openapi;
 pub mod query;
 pub mod response;
 

@@ -1,9 +1,10 @@
 //! The store: the only DynamoDB access of owned resources (tasks, expenses, budgets). Tables of
 //! `(owner, id)` items with conditional versioned writes and unique values held by guard items
-//! (`owned`), lists and cursors (`listing`, `cursor`, `page`), the records of idempotent creates
+//! (`owned`), creates with their guard items and records (`create`), lists and cursors (`listing`, `cursor`, `page`), the records of idempotent creates
 //! (`idempotency`), and what a write without `If-Match` does when it loses a race (`contention`).
 
 pub mod contention;
+pub mod create;
 pub mod cursor;
 pub mod idempotency;
 pub mod listing;
