@@ -7,7 +7,9 @@ use utoipa::PartialSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{OpenApi, RefOr, Schema};
 
-use crate::domain::{Budget, BudgetCategory, BudgetView, Expense, ExpenseCategory, ExpenseView, Summary};
+use shared::resource::View;
+
+use crate::domain::{Budget, BudgetCategory, Expense, ExpenseCategory, Summary};
 
 fn list_needs() -> Needs {
     Needs { token: true, query: true, database: true, ..Needs::default() }
@@ -37,7 +39,7 @@ pub fn openapi() -> OpenApi {
             list_needs(),
         )
         .query(&expense_parameters)
-        .answers_page::<ExpenseView>("One page of expenses."),
+        .answers_page::<View<Expense>>("One page of expenses."),
         Op::new(
             HttpMethod::Get,
             "/budgets",
@@ -47,7 +49,7 @@ pub fn openapi() -> OpenApi {
             list_needs(),
         )
         .query(&budget_parameters)
-        .answers_page::<BudgetView>("One page of budgets."),
+        .answers_page::<View<Budget>>("One page of budgets."),
         Op::new(
             HttpMethod::Get,
             "/budgets/summary",
@@ -63,8 +65,8 @@ pub fn openapi() -> OpenApi {
         .query(&[("month", "The month; defaults to the current one (UTC).", month)])
         .answers::<Summary>(200, "The summary.", false, false),
     ];
-    operations.extend(crud::operations::<Expense>("expenses", "expense"));
-    operations.extend(crud::operations::<Budget>("budgets", "budget"));
+    operations.extend(crud::operations::<Expense>());
+    operations.extend(crud::operations::<Budget>());
     openapi::document(operations)
 }
 

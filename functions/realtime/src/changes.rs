@@ -6,8 +6,8 @@ use finance::domain::{Budget, Expense};
 use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;
-use shared::resource::Resource;
-use shared::store::{self, Owned, decode, is_guard};
+use shared::resource::{OwnedItem, Resource};
+use shared::store::{self, Stored, decode, is_guard};
 use tasks::domain::Task;
 
 use crate::config::ResourceTables;
@@ -47,9 +47,9 @@ impl ResourceKind {
     }
 }
 
-fn view_of<R: Resource + Owned>(item: Item) -> Result<Value, ChangeError> {
-    let resource: R = decode(item).map_err(|err| ChangeError::Undecodable(err.to_string()))?;
-    serde_json::to_value(R::View::from(resource)).map_err(|err| ChangeError::Undecodable(err.to_string()))
+fn view_of<R: Resource + Stored>(item: Item) -> Result<Value, ChangeError> {
+    let resource: OwnedItem<R> = decode(item).map_err(|err| ChangeError::Undecodable(err.to_string()))?;
+    serde_json::to_value(resource.view()).map_err(|err| ChangeError::Undecodable(err.to_string()))
 }
 
 /// One change to push to the owner's connections.

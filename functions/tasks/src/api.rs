@@ -7,6 +7,8 @@ use utoipa::openapi::path::HttpMethod;
 
 use utoipa::PartialSchema;
 
+use shared::resource::View;
+
 use crate::domain::{Priority, Status, Task, TaskView};
 
 pub fn openapi() -> OpenApi {
@@ -28,9 +30,9 @@ pub fn openapi() -> OpenApi {
         Needs { token: true, query: true, database: true, ..Needs::default() },
     )
     .query(&parameters)
-    .answers_page::<TaskView>("One page of tasks.");
+    .answers_page::<View<TaskView>>("One page of tasks.");
     let mut operations = vec![list];
-    operations.extend(crud::operations::<Task>("tasks", "task"));
+    operations.extend(crud::operations::<Task>());
     openapi::document(operations)
 }
 

@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use shared::FieldErrors;
 use shared::calendar::CalendarDate;
 use shared::field::Field;
-use shared::ids::UserId;
-use shared::resource::{Resource, Stamp};
-use shared::version::Version;
+use shared::resource::Resource;
 use strum::{EnumString, IntoStaticStr, VariantNames};
 use utoipa::ToSchema;
 
@@ -71,56 +69,28 @@ impl Priority {
     }
 }
 
-/// A task as stored: it belongs to `owner`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A task's own fields, validated: what its owner controls. Stored and served inside the
+/// envelope every owned item shares (`OwnedItem<Task>`: owner, id, timestamps, version).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Task {
-    pub owner: UserId,
-    pub id: String,
     pub title: String,
     pub description: String,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<CalendarDate>,
     pub priority: Priority,
-    pub created_at: String,
-    pub updated_at: String,
-    pub version: Version,
 }
 
 /// A task as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Task)]
 pub struct TaskView {
-    /// A ULID.
-    pub id: String,
     pub title: String,
     pub description: String,
     pub status: Status,
     pub completed: bool,
     pub due_date: Option<CalendarDate>,
     pub priority: Priority,
-    /// RFC 3339, UTC.
-    pub created_at: String,
-    /// RFC 3339, UTC.
-    pub updated_at: String,
-    pub version: Version,
-}
-
-impl From<Task> for TaskView {
-    fn from(task: Task) -> Self {
-        Self {
-            completed: task.status == Status::Completed,
-            id: task.id,
-            title: task.title,
-            description: task.description,
-            status: task.status,
-            due_date: task.due_date,
-            priority: task.priority,
-            created_at: task.created_at,
-            updated_at: task.updated_at,
-            version: task.version,
-        }
-    }
 }
 
 /// The body of POST, PUT and PATCH. Read-only fields sent back are dropped before this.
@@ -149,29 +119,9 @@ pub struct TaskInput {
     pub priority: Field<Priority>,
 }
 
-/// The fields a client controls, validated.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TaskFields {
-    pub title: String,
-    pub description: String,
-    pub status: Status,
-    pub due_date: Option<CalendarDate>,
-    pub priority: Priority,
-}
-
-impl TaskFields {
-    pub fn of(task: &Task) -> Self {
-        Self {
-            title: task.title.clone(),
-            description: task.description.clone(),
-            status: task.status,
-            due_date: task.due_date,
-            priority: task.priority,
-        }
-    }
-
+impl Task {
     /// POST and PUT: every field from `input`, omitted ones back to their defaults.
-    pub fn full(mut input: TaskInput) -> Result<Self, FieldErrors> {
+    pub fn from_input(mut input: TaskInput) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let title = std::mem::take(&mut input.title);
         let title = title.required("title", &mut errors).and_then(|t| parse_title(&t, &mut errors));
@@ -183,7 +133,7 @@ impl TaskFields {
     }
 
     /// PATCH: only the fields sent change; sending none is an error.
-    pub fn patch(current: Self, mut input: TaskInput) -> Result<Self, FieldErrors> {
+    pub fn patched(current: Self, mut input: TaskInput) -> Result<Self, FieldErrors> {
         if input.is_empty() {
             return Err(FieldErrors::single("non_field_errors", "Send at least one field to change."));
         }
@@ -233,47 +183,28 @@ impl TaskFields {
 
 impl Resource for Task {
     type Input = TaskInput;
-    type Fields = TaskFields;
     type View = TaskView;
 
     const COLLECTION: &'static str = "/tasks";
+    const NOUN: &'static str = "task";
     const REQUIRED: &'static [&'static str] = &["title"];
 
-    fn full(input: TaskInput) -> Result<TaskFields, FieldErrors> {
-        TaskFields::full(input)
+    fn full(input: TaskInput) -> Result<Self, FieldErrors> {
+        Self::from_input(input)
     }
 
-    fn patch(&self, input: TaskInput) -> Result<TaskFields, FieldErrors> {
-        TaskFields::patch(TaskFields::of(self), input)
+    fn patch(&self, input: TaskInput) -> Result<Self, FieldErrors> {
+        Self::patched(self.clone(), input)
     }
 
-    fn create(owner: UserId, id: String, fields: TaskFields, created: Stamp) -> Self {
-        Self {
-            owner,
-            id,
-            title: fields.title,
-            description: fields.description,
-            status: fields.status,
-            due_date: fields.due_date,
-            priority: fields.priority,
-            created_at: created.at.clone(),
-            updated_at: created.at,
-            version: created.version,
-        }
-    }
-
-    fn successor(&self, fields: TaskFields, updated: Stamp) -> Self {
-        Self {
-            title: fields.title,
-            description: fields.description,
-            status: fields.status,
-            due_date: fields.due_date,
-            priority: fields.priority,
-            updated_at: updated.at,
-            version: updated.version,
-            owner: self.owner,
-            id: self.id.clone(),
-            created_at: self.created_at.clone(),
+    fn view(&self) -> TaskView {
+        TaskView {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            status: self.status,
+            completed: self.status == Status::Completed,
+            due_date: self.due_date,
+            priority: self.priority,
         }
     }
 }
@@ -331,23 +262,23 @@ mod tests {
         shared::http::body::parse(value.to_string().as_bytes()).unwrap()
     }
 
-    fn errors_of(result: Result<TaskFields, FieldErrors>) -> FieldErrors {
+    fn errors_of(result: Result<Task, FieldErrors>) -> FieldErrors {
         result.unwrap_err()
     }
 
     #[test]
     fn the_documented_required_fields_are_the_required_ones() {
-        let missing = errors_of(TaskFields::full(input(json!({}))));
+        let missing = errors_of(Task::from_input(input(json!({}))));
         let named: Vec<&str> = Task::REQUIRED.to_vec();
         for field in named {
             assert_eq!(missing.get(field).unwrap(), ["This field is required."], "{field}");
         }
-        assert!(TaskFields::full(input(json!({"title": "t"}))).is_ok(), "nothing else is required");
+        assert!(Task::from_input(input(json!({"title": "t"}))).is_ok(), "nothing else is required");
     }
 
     #[test]
     fn defaults_and_trimming() {
-        let fields = TaskFields::full(input(json!({"title": "  Buy milk  "}))).unwrap();
+        let fields = Task::from_input(input(json!({"title": "  Buy milk  "}))).unwrap();
         assert_eq!(fields.title, "Buy milk");
         assert_eq!(fields.description, "");
         assert_eq!(fields.status, Status::Pending);
@@ -357,17 +288,17 @@ mod tests {
 
     #[test]
     fn title_bounds_after_trimming() {
-        assert!(TaskFields::full(input(json!({"title": "x".repeat(200)}))).is_ok());
-        assert!(TaskFields::full(input(json!({"title": format!("  {}  ", "x".repeat(200))}))).is_ok());
+        assert!(Task::from_input(input(json!({"title": "x".repeat(200)}))).is_ok());
+        assert!(Task::from_input(input(json!({"title": format!("  {}  ", "x".repeat(200))}))).is_ok());
         for bad in [json!({"title": "x".repeat(201)}), json!({"title": "   "}), json!({"title": ""}), json!({})] {
-            assert!(errors_of(TaskFields::full(input(bad.clone()))).get("title").is_some(), "{bad}");
+            assert!(errors_of(Task::from_input(input(bad.clone()))).get("title").is_some(), "{bad}");
         }
-        assert!(errors_of(TaskFields::full(input(json!({"title": null})))).get("title").is_some());
+        assert!(errors_of(Task::from_input(input(json!({"title": null})))).get("title").is_some());
     }
 
     #[test]
     fn completed_and_status_are_coupled() {
-        let full = |v| TaskFields::full(input(v));
+        let full = |v| Task::from_input(input(v));
         assert_eq!(full(json!({"title": "t", "completed": true})).unwrap().status, Status::Completed);
         assert_eq!(
             full(json!({"title": "t", "status": "completed", "completed": true})).unwrap().status,
@@ -386,11 +317,11 @@ mod tests {
                 .is_some()
         );
 
-        let done = TaskFields { status: Status::Completed, ..TaskFields::default() };
-        let in_progress = TaskFields { status: Status::InProgress, ..TaskFields::default() };
-        assert_eq!(TaskFields::patch(done, input(json!({"completed": false}))).unwrap().status, Status::Pending);
+        let done = Task { status: Status::Completed, ..Task::default() };
+        let in_progress = Task { status: Status::InProgress, ..Task::default() };
+        assert_eq!(Task::patched(done, input(json!({"completed": false}))).unwrap().status, Status::Pending);
         assert_eq!(
-            TaskFields::patch(in_progress, input(json!({"completed": false}))).unwrap().status,
+            Task::patched(in_progress, input(json!({"completed": false}))).unwrap().status,
             Status::InProgress,
             "completed: false leaves unfinished tasks as they are"
         );
@@ -398,30 +329,30 @@ mod tests {
 
     #[test]
     fn patch_changes_only_what_is_sent() {
-        let current = TaskFields {
+        let current = Task {
             title: "Old".into(),
             description: "keep".into(),
             status: Status::InProgress,
             due_date: Some("2026-12-01".parse().unwrap()),
             priority: Priority::High,
         };
-        let patched = TaskFields::patch(current.clone(), input(json!({"title": " New "}))).unwrap();
-        assert_eq!(patched, TaskFields { title: "New".into(), ..current.clone() });
-        let cleared = TaskFields::patch(current.clone(), input(json!({"due_date": null}))).unwrap();
+        let patched = Task::patched(current.clone(), input(json!({"title": " New "}))).unwrap();
+        assert_eq!(patched, Task { title: "New".into(), ..current.clone() });
+        let cleared = Task::patched(current.clone(), input(json!({"due_date": null}))).unwrap();
         assert_eq!(cleared.due_date, None);
-        assert!(TaskFields::patch(current.clone(), input(json!({}))).is_err());
-        assert!(TaskFields::patch(current.clone(), input(json!({"version": 9, "id": "x"}))).is_err(), "read-only only");
+        assert!(Task::patched(current.clone(), input(json!({}))).is_err());
+        assert!(Task::patched(current.clone(), input(json!({"version": 9, "id": "x"}))).is_err(), "read-only only");
         for null_not_allowed in ["title", "description", "status", "completed", "priority"] {
-            let errors = errors_of(TaskFields::patch(current.clone(), input(json!({null_not_allowed: null}))));
+            let errors = errors_of(Task::patched(current.clone(), input(json!({null_not_allowed: null}))));
             assert!(errors.get(null_not_allowed).is_some(), "{null_not_allowed}");
         }
     }
 
     #[test]
     fn due_dates_must_exist() {
-        let errors = errors_of(TaskFields::full(input(json!({"title": "t", "due_date": "2026-02-30"}))));
+        let errors = errors_of(Task::from_input(input(json!({"title": "t", "due_date": "2026-02-30"}))));
         assert_eq!(errors.get("due_date").unwrap(), ["Enter a valid date in the form YYYY-MM-DD."]);
-        let fields = TaskFields::full(input(json!({"title": "t", "due_date": "2028-02-29"}))).unwrap();
+        let fields = Task::from_input(input(json!({"title": "t", "due_date": "2028-02-29"}))).unwrap();
         assert_eq!(fields.due_date.unwrap().to_string(), "2028-02-29");
     }
 
@@ -439,7 +370,7 @@ mod tests {
 
     #[test]
     fn enums_are_strict() {
-        let errors = errors_of(TaskFields::full(input(json!({"title": "", "status": "done"}))));
+        let errors = errors_of(Task::from_input(input(json!({"title": "", "status": "done"}))));
         assert_eq!(errors.get("status").unwrap(), ["Enter one of: pending, in_progress, completed."]);
         assert!(errors.get("title").is_some(), "reported together with the other rules");
         assert_eq!(choice::parse("in_progress"), Ok(Status::InProgress));
@@ -449,5 +380,28 @@ mod tests {
         );
         assert_eq!(choice::parse::<Priority>("urgent"), Err("Enter one of: low, medium, high.".to_owned()));
         assert!(parse_bool("1").is_err());
+    }
+
+    #[test]
+    fn the_view_is_id_then_the_fields_then_timestamps_and_version() {
+        let task = Task::from_input(input(json!({"title": "t", "status": "completed"}))).unwrap();
+        let item = shared::resource::OwnedItem::create(shared::ids::UserId::generate(), task);
+        let text = serde_json::to_string(&item.view()).unwrap();
+        let keys = [
+            "id",
+            "title",
+            "description",
+            "status",
+            "completed",
+            "due_date",
+            "priority",
+            "created_at",
+            "updated_at",
+            "version",
+        ];
+        let positions: Vec<usize> = keys.iter().map(|key| text.find(&format!("\"{key}\":")).unwrap()).collect();
+        assert!(positions.is_sorted(), "{text}");
+        assert!(text.contains("\"completed\":true") && text.contains("\"version\":1"), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap().as_object().unwrap().len(), keys.len());
     }
 }

@@ -6,6 +6,7 @@ use axum::extract::{RawQuery, State};
 use shared::ApiError;
 use shared::http::AuthUser;
 use shared::http::QueryParams;
+use shared::resource::View;
 use shared::store::{OwnedTable, Page};
 
 use shared::choice;
@@ -19,7 +20,7 @@ pub async fn list(
     State(tasks): State<OwnedTable<Task>>,
     caller: AuthUser,
     RawQuery(query): RawQuery,
-) -> Result<Json<Page<TaskView>>, ApiError> {
+) -> Result<Json<Page<View<TaskView>>>, ApiError> {
     let mut params = QueryParams::parse(query.as_deref(), LIST_PARAMETERS)?;
     let page = params.page();
     let filter = TaskFilter {
@@ -31,5 +32,5 @@ pub async fn list(
     };
     params.finish()?;
     let tasks = store::list(&tasks, &caller.user_id, &filter, &page).await?;
-    Ok(Json(tasks.map(TaskView::from)))
+    Ok(Json(tasks.map(|task| task.view())))
 }

@@ -3,24 +3,12 @@
 use shared::ApiError;
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::store::{Filter, Owned, OwnedTable, Page, PageRequest, Scope};
-use shared::version::Version;
+use shared::resource::OwnedItem;
+use shared::store::{Filter, OwnedTable, Page, PageRequest, Scope, Stored};
 
 use crate::domain::{Status, Task, TaskFilter};
 
-impl Owned for Task {
-    fn owner(&self) -> &UserId {
-        &self.owner
-    }
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> Version {
-        self.version
-    }
-}
+impl Stored for Task {}
 
 /// Newest first; filters narrow a page, they never widen the read.
 pub async fn list(
@@ -28,7 +16,7 @@ pub async fn list(
     owner: &UserId,
     filter: &TaskFilter,
     page: &PageRequest,
-) -> Result<Page<Task>, ApiError> {
+) -> Result<Page<OwnedItem<Task>>, ApiError> {
     let mut conditions = Filter::default();
     if let Some(status) = filter.status {
         conditions = conditions.equals("status", dynamo::string(status.as_str()));

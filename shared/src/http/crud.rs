@@ -24,23 +24,22 @@ use super::{AuthUser, ItemId, JsonInput};
 use crate::error::ApiError;
 use crate::http::openapi::{Needs, Op};
 use crate::idempotency::IdempotencyKey;
-use crate::ids::new_id;
-use crate::resource::{Resource, Stamp};
-use crate::store::{Inserted, KeyedCreate, Owned, OwnedTable};
+use crate::resource::{OwnedItem, Resource, View};
+use crate::store::{Inserted, KeyedCreate, OwnedTable, Stored};
 use crate::version::{IfMatch, Version};
 
 /// POST. With an `Idempotency-Key`, the item and the key's record are written together;
 /// a repetition of the same request gets the first answer again (`Idempotent-Replayed:
 /// true`), a different request with that key 409.
-pub async fn create<R: Resource + Owned>(
+pub async fn create<R: Resource + Stored>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     key: Option<IdempotencyKey>,
     body: JsonInput<R::Input>,
 ) -> Result<Response, ApiError> {
     let fields = body.check(R::full(body.value.clone()))?;
-    let item = R::create(caller.user_id, new_id(), fields, Stamp::first());
-    let view = R::View::from(item.clone());
+    let item = OwnedItem::create(caller.user_id, fields);
+    let view = item.view();
     let keyed = match key {
         Some(key) => {
             let answer = serde_json::to_string(&view).map_err(ApiError::internal)?;
@@ -50,7 +49,7 @@ pub async fn create<R: Resource + Owned>(
     };
     let location = |id: &str| format!("{}/{}", R::COLLECTION, id);
     match table.insert(&item, keyed.as_ref()).await? {
-        Inserted::New => Ok(created(&location(item.id()), item.version(), view)),
+        Inserted::New => Ok(created(&location(&item.id), item.version, view)),
         Inserted::Repeated { id, answer } => {
             let first: serde_json::Value = serde_json::from_str(&answer).map_err(ApiError::internal)?;
             let mut response = created(&location(&id), Version::FIRST, first);
@@ -60,17 +59,17 @@ pub async fn create<R: Resource + Owned>(
     }
 }
 
-pub async fn get<R: Resource + Owned>(
+pub async fn get<R: Resource + Stored>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
 ) -> Result<Response, ApiError> {
     let item = table.get(&caller.user_id, &id).await?.ok_or(ApiError::NotFound)?;
-    Ok(with_etag(item.version(), R::View::from(item)))
+    Ok(with_etag(item.version, item.view()))
 }
 
 /// PUT: full replacement; omitted fields go back to their defaults.
-pub async fn replace<R: Resource + Owned>(
+pub async fn replace<R: Resource + Stored>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
@@ -78,16 +77,12 @@ pub async fn replace<R: Resource + Owned>(
     body: JsonInput<R::Input>,
 ) -> Result<Response, ApiError> {
     let fields = body.check(R::full(body.value.clone()))?;
-    let item = table
-        .update(&caller.user_id, &id, &if_match, |current| {
-            Ok(current.successor(fields.clone(), Stamp::after(current.version())))
-        })
-        .await?;
-    Ok(with_etag(item.version(), R::View::from(item)))
+    let item = table.update(&caller.user_id, &id, &if_match, |current| Ok(current.successor(fields.clone()))).await?;
+    Ok(with_etag(item.version, item.view()))
 }
 
 /// PATCH: only the fields sent change.
-pub async fn patch<R: Resource + Owned>(
+pub async fn patch<R: Resource + Stored>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
@@ -96,14 +91,14 @@ pub async fn patch<R: Resource + Owned>(
 ) -> Result<Response, ApiError> {
     let item = table
         .update(&caller.user_id, &id, &if_match, |current| {
-            let fields = body.check(current.patch(body.value.clone()))?;
-            Ok(current.successor(fields, Stamp::after(current.version())))
+            let fields = body.check(current.fields.patch(body.value.clone()))?;
+            Ok(current.successor(fields))
         })
         .await?;
-    Ok(with_etag(item.version(), R::View::from(item)))
+    Ok(with_etag(item.version, item.view()))
 }
 
-pub async fn delete<R: Resource + Owned>(
+pub async fn delete<R: Resource + Stored>(
     State(table): State<OwnedTable<R>>,
     caller: AuthUser,
     ItemId(id): ItemId,
@@ -114,14 +109,15 @@ pub async fn delete<R: Resource + Owned>(
 }
 
 /// The OpenAPI operations of [`create`], [`get`], [`replace`], [`patch`] and [`delete`] for
-/// `R`, under `tag`; `noun` names one item in summaries ("task").
-pub fn operations<R>(tag: &str, noun: &str) -> Vec<Op>
+/// `R`, tagged with its collection's name ("tasks"); `R::NOUN` names one item in summaries.
+pub fn operations<R>() -> Vec<Op>
 where
-    R: Resource + Owned,
+    R: Resource + Stored,
     R::Input: ToSchema,
     R::View: ToSchema,
 {
-    let collection = R::COLLECTION;
+    let (collection, noun) = (R::COLLECTION, R::NOUN);
+    let tag = collection.trim_start_matches('/');
     let item = format!("{collection}/{{id}}");
     let a_noun = with_article(noun);
     let base = Needs { token: true, database: true, conflict: R::MAY_CONFLICT, ..Needs::default() };
@@ -132,7 +128,7 @@ where
         Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create {a_noun}"), written)
             .idempotency_key()
             .body_requiring::<R::Input>(R::REQUIRED)
-            .answers::<R::View>(201, &format!("The new {noun}."), true, true),
+            .answers::<View<R::View>>(201, &format!("The new {noun}."), true, true),
         Op::new(
             HttpMethod::Get,
             &item,
@@ -141,11 +137,11 @@ where
             &format!("Read {a_noun}"),
             Needs { conflict: false, ..one },
         )
-        .answers::<R::View>(200, &format!("The {noun}."), true, false),
+        .answers::<View<R::View>>(200, &format!("The {noun}."), true, false),
         Op::new(HttpMethod::Put, &item, tag, &format!("replace_{noun}"), &format!("Replace {a_noun}"), changed)
             .description("Full replacement: omitted fields go back to their defaults.")
             .body_requiring::<R::Input>(R::REQUIRED)
-            .answers::<R::View>(200, &format!("The {noun}, one version later."), true, false),
+            .answers::<View<R::View>>(200, &format!("The {noun}, one version later."), true, false),
         Op::new(
             HttpMethod::Patch,
             &item,
@@ -156,7 +152,7 @@ where
         )
         .description("Only the fields sent change; a body with nothing to change is 400.")
         .body_not_empty::<R::Input>()
-        .answers::<R::View>(200, &format!("The {noun}, one version later."), true, false),
+        .answers::<View<R::View>>(200, &format!("The {noun}, one version later."), true, false),
         Op::new(
             HttpMethod::Delete,
             &item,

@@ -18,6 +18,8 @@ use crate::error::ApiError;
 use crate::field::Field;
 use crate::http::body::{MAX_BODY_BYTES, READ_ONLY_FIELDS};
 use crate::idempotency;
+use crate::resource::View;
+use crate::version::Version;
 
 /// The name of the bearer security scheme.
 pub const BEARER: &str = "bearer_auth";
@@ -38,6 +40,43 @@ impl<T: ToSchema> ToSchema for Field<T> {
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         T::schemas(schemas)
+    }
+}
+
+/// An owned item's view: `id`, the resource's own fields, the timestamps and the version, as
+/// one flat object under the resource's name (`Task`), described as its fields' view is.
+impl<V: ToSchema> PartialSchema for View<V> {
+    fn schema() -> RefOr<Schema> {
+        let RefOr::T(Schema::Object(own)) = V::schema() else {
+            unreachable!("a resource's view is an object with named fields")
+        };
+        let text = |description: &str| ObjectBuilder::new().schema_type(Type::String).description(Some(description));
+        let mut view =
+            ObjectBuilder::new().description(own.description.clone()).property("id", text("A ULID.")).required("id");
+        for (name, schema) in own.properties {
+            view = view.property(name, schema);
+        }
+        for name in own.required {
+            view = view.required(name);
+        }
+        view.property("created_at", text("RFC 3339, UTC."))
+            .required("created_at")
+            .property("updated_at", text("RFC 3339, UTC."))
+            .required("updated_at")
+            .property("version", Ref::from_schema_name(Version::name()))
+            .required("version")
+            .into()
+    }
+}
+
+impl<V: ToSchema> ToSchema for View<V> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        V::name()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((Version::name().into_owned(), Version::schema()));
+        V::schemas(schemas);
     }
 }
 

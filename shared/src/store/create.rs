@@ -2,14 +2,15 @@
 //! and the record of its `Idempotency-Key`, in one transaction.
 
 use super::idempotency::{Inserted, KeyedCreate};
-use super::owned::{Owned, OwnedTable, encode};
+use super::owned::{Owned, OwnedTable, Stored, encode};
 use crate::dynamo::{self, Transaction};
 use crate::error::ApiError;
+use crate::resource::OwnedItem;
 
-impl<T: Owned> OwnedTable<T> {
+impl<F: Stored> OwnedTable<F> {
     /// Writes a new item (it must carry `owner`, `id` and `version`), with its guard item
     /// if it has a unique value, and the record of its `Idempotency-Key` if it came with one.
-    pub async fn insert(&self, value: &T, key: Option<&KeyedCreate>) -> Result<Inserted, ApiError> {
+    pub async fn insert(&self, value: &OwnedItem<F>, key: Option<&KeyedCreate>) -> Result<Inserted, ApiError> {
         // A record can vanish between a failed condition and its reading only by expiring
         // at that instant; the second try then writes it.
         for _ in 0..2 {
@@ -20,7 +21,7 @@ impl<T: Owned> OwnedTable<T> {
         Err(ApiError::internal("an idempotency record kept vanishing"))
     }
 
-    async fn try_insert(&self, value: &T, key: Option<&KeyedCreate>) -> Result<Option<Inserted>, ApiError> {
+    async fn try_insert(&self, value: &OwnedItem<F>, key: Option<&KeyedCreate>) -> Result<Option<Inserted>, ApiError> {
         let item = encode(value)?;
         let collided = || ApiError::internal("a generated id collided with an existing item");
         let (owner, id, unique) = (value.owner().to_string(), value.id(), value.unique_key());

@@ -5,7 +5,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
-use super::owned::{GUARDED_ID, Owned, OwnedTable};
+use super::owned::{GUARDED_ID, OwnedTable, Stored};
 use crate::clock;
 use crate::dynamo;
 use crate::error::{ApiError, FieldErrors};
@@ -45,7 +45,7 @@ pub enum Inserted {
     },
 }
 
-impl<T: Owned> OwnedTable<T> {
+impl<F: Stored> OwnedTable<F> {
     /// The record of a create with an `Idempotency-Key`, kept beside the guard items: the
     /// item it made, what its request said, its answer, and until when it counts.
     pub(super) fn put_record(&self, owner: &str, id: &str, key: &KeyedCreate) -> Result<TransactWriteItem, ApiError> {

@@ -6,11 +6,12 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::cursor;
-use super::owned::{ID, OWNER, Owned, OwnedTable, decode};
+use super::owned::{ID, OWNER, OwnedTable, Stored, decode};
 use super::page::{Page, PageRequest};
 use crate::dynamo::{self, Item};
 use crate::error::ApiError;
 use crate::ids::UserId;
+use crate::resource::OwnedItem;
 
 /// How many queries one filtered page may take to fill up.
 const MAX_QUERIES_PER_PAGE: usize = 8;
@@ -148,7 +149,7 @@ impl Scope {
     }
 }
 
-impl<T: Owned> OwnedTable<T> {
+impl<F: Stored> OwnedTable<F> {
     /// A strongly consistent query of the caller's partition in `scope`, highest first,
     /// so a list right after a write shows it.
     fn query(&self, owner: &UserId, scope: &Scope, filter: Filter) -> QueryFluentBuilder {
@@ -187,7 +188,7 @@ impl<T: Owned> OwnedTable<T> {
         scope: &Scope,
         page: &PageRequest,
         filter: Filter,
-    ) -> Result<Page<T>, ApiError> {
+    ) -> Result<Page<OwnedItem<F>>, ApiError> {
         let key_names = scope.key_names();
         let start = match &page.cursor {
             Some(cursor) => {
@@ -228,14 +229,14 @@ impl<T: Owned> OwnedTable<T> {
         } else {
             resume
         };
-        let results = items.into_iter().map(decode).collect::<Result<Vec<T>, _>>()?;
+        let results = items.into_iter().map(decode).collect::<Result<Vec<OwnedItem<F>>, _>>()?;
         let next_cursor = next_key.as_ref().map(cursor::encode).transpose()?;
         Ok(Page { results, next_cursor })
     }
 
     /// Every item of the caller's in `scope`: for aggregates over a bounded range (a
     /// month), one query page after another.
-    pub async fn all(&self, owner: &UserId, scope: &Scope) -> Result<Vec<T>, ApiError> {
+    pub async fn all(&self, owner: &UserId, scope: &Scope) -> Result<Vec<OwnedItem<F>>, ApiError> {
         if scope.is_empty() {
             return Ok(Vec::new());
         }

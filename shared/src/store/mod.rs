@@ -13,5 +13,5 @@ pub mod page;
 
 pub use idempotency::{Inserted, KeyedCreate};
 pub use listing::{Filter, KeyRange, Scope, SortIndex};
-pub use owned::{ID, OWNER, Owned, OwnedTable, WriteError, decode, encode, is_guard};
+pub use owned::{ID, OWNER, Owned, OwnedTable, Stored, WriteError, decode, encode, is_guard};
 pub use page::{Page, PageRequest};

@@ -2,10 +2,10 @@
 //! key `id` (a time-ordered ULID). Reads are scoped to the caller's partition, so
 //! nobody can reach another user's items; writes are conditional on `version`.
 //!
-//! What differs between resources is declared by their [`Owned`] impl: attributes stored
-//! as exact numbers, the sort key of a local secondary index that lists them by date or
-//! month, and a value that must be unique per owner (kept by a guard item written in the
-//! same transaction as the item).
+//! Items are [`OwnedItem`]s. What differs between resources is declared by their fields'
+//! [`Stored`] impl: attributes stored as exact numbers, the sort key of a local secondary
+//! index that lists them by date or month, and a value that must be unique per owner (kept by
+//! a guard item written in the same transaction as the item).
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -19,6 +19,7 @@ use super::contention::Contention;
 use crate::dynamo::{self, Conditional, Item, Transaction, from_item, to_item};
 use crate::error::{ApiError, Conflict, FieldErrors};
 use crate::ids::UserId;
+use crate::resource::OwnedItem;
 use crate::version::{IfMatch, Version};
 
 pub const OWNER: &str = "owner";
@@ -30,20 +31,16 @@ const GUARD_PARTITION_PREFIX: &str = "UNIQUE#";
 
 const ITEM_IS_CURRENT: &str = "attribute_exists(id) AND version = :expected";
 
-/// An item of an owned table.
-pub trait Owned: Serialize + DeserializeOwned {
+/// What the store needs to know of a resource's fields beyond their serde form. Every method
+/// has a default, so most resources declare nothing: `impl Stored for Task {}`.
+pub trait Stored: Serialize + DeserializeOwned {
     /// Attributes that serde writes as decimal strings and the table stores as DynamoDB
     /// numbers, so amounts stay exact: no float ever holds them.
     const NUMBER_ATTRIBUTES: &'static [&'static str] = &[];
 
-    fn owner(&self) -> &UserId;
-
-    fn id(&self) -> &str;
-
-    fn version(&self) -> Version;
-
-    /// Attributes only the table needs, derived from the item (an index's sort key).
-    fn index_attributes(&self) -> Vec<(&'static str, String)> {
+    /// Attributes only the table needs, derived from the item `id` holding these fields (an
+    /// index's sort key).
+    fn index_attributes(&self, _id: &str) -> Vec<(&'static str, String)> {
         Vec::new()
     }
 
@@ -52,10 +49,55 @@ pub trait Owned: Serialize + DeserializeOwned {
         None
     }
 
-    /// Why this item cannot be written when another item of the owner already holds
-    /// [`Owned::unique_key`].
+    /// Why these fields cannot be written when another item of the owner already holds
+    /// [`Stored::unique_key`].
     fn duplicate(&self) -> Conflict {
         Conflict { detail: "An item with these values already exists.".into(), errors: FieldErrors::new() }
+    }
+}
+
+/// An item as the table writes it: the envelope's key and version, and its fields' declarations.
+pub trait Owned: Serialize + DeserializeOwned {
+    const NUMBER_ATTRIBUTES: &'static [&'static str];
+
+    fn owner(&self) -> &UserId;
+
+    fn id(&self) -> &str;
+
+    fn version(&self) -> Version;
+
+    fn index_attributes(&self) -> Vec<(&'static str, String)>;
+
+    fn unique_key(&self) -> Option<String>;
+
+    fn duplicate(&self) -> Conflict;
+}
+
+impl<F: Stored> Owned for OwnedItem<F> {
+    const NUMBER_ATTRIBUTES: &'static [&'static str] = F::NUMBER_ATTRIBUTES;
+
+    fn owner(&self) -> &UserId {
+        &self.owner
+    }
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    fn index_attributes(&self) -> Vec<(&'static str, String)> {
+        self.fields.index_attributes(&self.id)
+    }
+
+    fn unique_key(&self) -> Option<String> {
+        self.fields.unique_key()
+    }
+
+    fn duplicate(&self) -> Conflict {
+        self.fields.duplicate()
     }
 }
 
@@ -115,19 +157,19 @@ impl From<WriteError> for ApiError {
 }
 
 /// The table of one kind of owned item.
-pub struct OwnedTable<T> {
+pub struct OwnedTable<F> {
     pub(super) client: Client,
     pub(super) table: Arc<str>,
-    items: PhantomData<fn() -> T>,
+    items: PhantomData<fn() -> F>,
 }
 
-impl<T> Clone for OwnedTable<T> {
+impl<F> Clone for OwnedTable<F> {
     fn clone(&self) -> Self {
         Self { client: self.client.clone(), table: self.table.clone(), items: PhantomData }
     }
 }
 
-impl<T: Owned> OwnedTable<T> {
+impl<F: Stored> OwnedTable<F> {
     pub fn new(client: Client, table: &str) -> Self {
         Self { client, table: table.into(), items: PhantomData }
     }
@@ -142,7 +184,7 @@ impl<T: Owned> OwnedTable<T> {
     }
 
     /// The caller's item `id`, if it exists.
-    pub async fn get(&self, owner: &UserId, id: &str) -> Result<Option<T>, ApiError> {
+    pub async fn get(&self, owner: &UserId, id: &str) -> Result<Option<OwnedItem<F>>, ApiError> {
         match dynamo::get_item(&self.client, &self.table, Self::key(&owner.to_string(), id)).await? {
             Some(item) => Ok(Some(decode(item)?)),
             None => Ok(None),
@@ -151,7 +193,7 @@ impl<T: Owned> OwnedTable<T> {
 
     /// Replaces `current` by `next` if the stored version is still `current`'s, moving the
     /// guard item when the unique value changes.
-    async fn replace(&self, current: &T, next: &T) -> Result<(), WriteError> {
+    async fn replace(&self, current: &OwnedItem<F>, next: &OwnedItem<F>) -> Result<(), WriteError> {
         let item = encode(next)?;
         let (owner, id) = (current.owner().to_string(), current.id());
         let expected = current.version();
@@ -186,7 +228,7 @@ impl<T: Owned> OwnedTable<T> {
     }
 
     /// Deletes `current` (and its guard item) if the stored version is still its own.
-    async fn delete_current(&self, current: &T) -> Result<(), WriteError> {
+    async fn delete_current(&self, current: &OwnedItem<F>) -> Result<(), WriteError> {
         let (owner, id) = (current.owner().to_string(), current.id());
         let expected = current.version();
         let deleted = match current.unique_key() {
@@ -247,8 +289,8 @@ impl<T: Owned> OwnedTable<T> {
         owner: &UserId,
         id: &str,
         if_match: &IfMatch,
-        apply: impl Fn(&T) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        apply: impl Fn(&OwnedItem<F>) -> Result<OwnedItem<F>, ApiError>,
+    ) -> Result<OwnedItem<F>, ApiError> {
         let mut contention = Contention::start();
         loop {
             let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
@@ -293,24 +335,45 @@ impl<T: Owned> OwnedTable<T> {
 mod tests {
     use super::*;
 
-    #[derive(serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     struct Note {
-        owner: UserId,
-        id: String,
-        version: Version,
+        text: String,
+        amount: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<String>,
     }
 
-    impl Owned for Note {
-        fn owner(&self) -> &UserId {
-            &self.owner
-        }
+    impl Stored for Note {
+        const NUMBER_ATTRIBUTES: &'static [&'static str] = &["amount"];
 
-        fn id(&self) -> &str {
-            &self.id
+        fn index_attributes(&self, id: &str) -> Vec<(&'static str, String)> {
+            vec![("date_id", format!("2026-11-30#{id}"))]
         }
+    }
 
-        fn version(&self) -> Version {
-            self.version
+    fn note(due: Option<&str>) -> OwnedItem<Note> {
+        OwnedItem {
+            owner: UserId::generate(),
+            id: "01JD0000000000000000000000".into(),
+            fields: Note { text: "milk".into(), amount: "12.50".into(), due: due.map(Into::into) },
+            created_at: "2026-11-30T10:00:00.000Z".into(),
+            updated_at: "2026-11-30T10:00:01.000Z".into(),
+            version: Version::FIRST.next(),
+        }
+    }
+
+    #[test]
+    fn an_item_is_stored_flat_with_exact_numbers_and_index_keys_and_read_back() {
+        for item in [note(None), note(Some("2026-12-01"))] {
+            let stored = encode(&item).unwrap();
+            assert_eq!(stored["text"], AttributeValue::S("milk".into()));
+            assert_eq!(stored["amount"], AttributeValue::N("12.50".into()));
+            assert_eq!(stored["version"], AttributeValue::N("2".into()));
+            assert_eq!(stored["owner"], AttributeValue::S(item.owner.to_string()));
+            assert_eq!(stored["date_id"], AttributeValue::S("2026-11-30#01JD0000000000000000000000".into()));
+            assert!(!stored.contains_key("fields"), "the fields are flat beside the envelope");
+            assert_eq!(stored.contains_key("due"), item.fields.due.is_some());
+            assert_eq!(decode::<OwnedItem<Note>>(stored).unwrap(), item);
         }
     }
 

@@ -3,26 +3,22 @@
 use serde::{Deserialize, Serialize};
 use shared::calendar::Month;
 use shared::field::Field;
-use shared::ids::UserId;
-use shared::resource::{Resource, Stamp};
-use shared::version::Version;
+use shared::resource::Resource;
 use shared::{Conflict, FieldErrors};
 
 use super::entry::{EntryFields, EntryInput};
 use super::{Amount, BudgetCategory};
 
-/// A budget as stored: it belongs to `owner`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A budget's own fields, validated: what its owner controls. Stored and served inside the
+/// envelope every owned item shares (`OwnedItem<Budget>`: owner, id, timestamps, version), and
+/// shown as they are stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Budget, description = "A budget as the API shows it.")]
 pub struct Budget {
-    pub owner: UserId,
-    pub id: String,
     pub amount: Amount,
     pub description: String,
     pub category: BudgetCategory,
     pub month: Month,
-    pub created_at: String,
-    pub updated_at: String,
-    pub version: Version,
 }
 
 impl Budget {
@@ -39,36 +35,6 @@ impl Budget {
                 "non_field_errors",
                 format!("You already have a {} budget for {}.", self.category.as_str(), self.month),
             ),
-        }
-    }
-}
-
-/// A budget as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = Budget)]
-pub struct BudgetView {
-    /// A ULID.
-    pub id: String,
-    pub amount: Amount,
-    pub description: String,
-    pub category: BudgetCategory,
-    pub month: Month,
-    pub created_at: String,
-    pub updated_at: String,
-    pub version: Version,
-}
-
-impl From<Budget> for BudgetView {
-    fn from(budget: Budget) -> Self {
-        Self {
-            id: budget.id,
-            amount: budget.amount,
-            description: budget.description,
-            category: budget.category,
-            month: budget.month,
-            created_at: budget.created_at,
-            updated_at: budget.updated_at,
-            version: budget.version,
         }
     }
 }
@@ -119,49 +85,31 @@ impl Budget {
     }
 }
 
+impl From<BudgetFields> for Budget {
+    fn from(fields: BudgetFields) -> Self {
+        Self { amount: fields.amount, description: fields.description, category: fields.category, month: fields.period }
+    }
+}
+
 impl Resource for Budget {
     type Input = BudgetInput;
-    type Fields = BudgetFields;
-    type View = BudgetView;
+    type View = Self;
 
     const COLLECTION: &'static str = "/budgets";
+    const NOUN: &'static str = "budget";
     const REQUIRED: &'static [&'static str] = &["amount", "category"];
     const MAY_CONFLICT: bool = true;
 
-    fn full(input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
-        BudgetFields::full(input.entry(), Month::current())
+    fn full(input: BudgetInput) -> Result<Self, FieldErrors> {
+        BudgetFields::full(input.entry(), Month::current()).map(Self::from)
     }
 
-    fn patch(&self, input: BudgetInput) -> Result<BudgetFields, FieldErrors> {
-        self.fields().patch(input.entry())
+    fn patch(&self, input: BudgetInput) -> Result<Self, FieldErrors> {
+        self.fields().patch(input.entry()).map(Self::from)
     }
 
-    fn create(owner: UserId, id: String, fields: BudgetFields, created: Stamp) -> Self {
-        Self {
-            owner,
-            id,
-            amount: fields.amount,
-            description: fields.description,
-            category: fields.category,
-            month: fields.period,
-            created_at: created.at.clone(),
-            updated_at: created.at,
-            version: created.version,
-        }
-    }
-
-    fn successor(&self, fields: BudgetFields, updated: Stamp) -> Self {
-        Self {
-            owner: self.owner,
-            id: self.id.clone(),
-            amount: fields.amount,
-            description: fields.description,
-            category: fields.category,
-            month: fields.period,
-            created_at: self.created_at.clone(),
-            updated_at: updated.at,
-            version: updated.version,
-        }
+    fn view(&self) -> Self {
+        self.clone()
     }
 }
 
@@ -208,18 +156,10 @@ mod tests {
         let fields =
             BudgetFields::full(input(json!({"amount": 1, "category": "FOOD", "month": "2026-02"})), november())
                 .unwrap();
-        let budget = Budget::create(
-            UserId::generate(),
-            "01J".into(),
-            fields,
-            Stamp { at: "2026-11-23T00:00:00.000Z".into(), version: Version::FIRST },
-        );
+        let budget = Budget::from(fields);
         assert_eq!(budget.slot(), "2026-02#FOOD");
-        let moved = budget.successor(
-            budget.fields().patch(input(json!({"category": "DATA"}))).unwrap(),
-            Stamp { at: "2026-11-24T00:00:00.000Z".into(), version: Version::FIRST.next() },
-        );
+        let moved = Budget::from(budget.fields().patch(input(json!({"category": "DATA"}))).unwrap());
         assert_eq!(moved.slot(), "2026-02#DATA");
-        assert_eq!((moved.created_at.as_str(), moved.version.get()), ("2026-11-23T00:00:00.000Z", 2));
+        assert_eq!((moved.amount, moved.month), (budget.amount, budget.month), "the rest stays");
     }
 }

@@ -4,55 +4,21 @@ use serde::{Deserialize, Serialize};
 use shared::FieldErrors;
 use shared::calendar::CalendarDate;
 use shared::field::Field;
-use shared::ids::UserId;
-use shared::resource::{Resource, Stamp};
-use shared::version::Version;
+use shared::resource::Resource;
 
 use super::entry::{EntryFields, EntryInput};
 use super::{Amount, ExpenseCategory};
 
-/// An expense as stored: it belongs to `owner`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An expense's own fields, validated: what its owner controls. Stored and served inside the
+/// envelope every owned item shares (`OwnedItem<Expense>`: owner, id, timestamps, version), and
+/// shown as they are stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Expense, description = "An expense as the API shows it.")]
 pub struct Expense {
-    pub owner: UserId,
-    pub id: String,
     pub amount: Amount,
     pub description: String,
     pub category: ExpenseCategory,
     pub date: CalendarDate,
-    pub created_at: String,
-    pub updated_at: String,
-    pub version: Version,
-}
-
-/// An expense as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = Expense)]
-pub struct ExpenseView {
-    /// A ULID.
-    pub id: String,
-    pub amount: Amount,
-    pub description: String,
-    pub category: ExpenseCategory,
-    pub date: CalendarDate,
-    pub created_at: String,
-    pub updated_at: String,
-    pub version: Version,
-}
-
-impl From<Expense> for ExpenseView {
-    fn from(expense: Expense) -> Self {
-        Self {
-            id: expense.id,
-            amount: expense.amount,
-            description: expense.description,
-            category: expense.category,
-            date: expense.date,
-            created_at: expense.created_at,
-            updated_at: expense.updated_at,
-            version: expense.version,
-        }
-    }
 }
 
 /// The body of POST, PUT and PATCH.
@@ -101,48 +67,30 @@ impl Expense {
     }
 }
 
+impl From<ExpenseFields> for Expense {
+    fn from(fields: ExpenseFields) -> Self {
+        Self { amount: fields.amount, description: fields.description, category: fields.category, date: fields.period }
+    }
+}
+
 impl Resource for Expense {
     type Input = ExpenseInput;
-    type Fields = ExpenseFields;
-    type View = ExpenseView;
+    type View = Self;
 
     const COLLECTION: &'static str = "/expenses";
+    const NOUN: &'static str = "expense";
     const REQUIRED: &'static [&'static str] = &["amount", "category"];
 
-    fn full(input: ExpenseInput) -> Result<ExpenseFields, FieldErrors> {
-        ExpenseFields::full(input.entry(), CalendarDate::today())
+    fn full(input: ExpenseInput) -> Result<Self, FieldErrors> {
+        ExpenseFields::full(input.entry(), CalendarDate::today()).map(Self::from)
     }
 
-    fn patch(&self, input: ExpenseInput) -> Result<ExpenseFields, FieldErrors> {
-        self.fields().patch(input.entry())
+    fn patch(&self, input: ExpenseInput) -> Result<Self, FieldErrors> {
+        self.fields().patch(input.entry()).map(Self::from)
     }
 
-    fn create(owner: UserId, id: String, fields: ExpenseFields, created: Stamp) -> Self {
-        Self {
-            owner,
-            id,
-            amount: fields.amount,
-            description: fields.description,
-            category: fields.category,
-            date: fields.period,
-            created_at: created.at.clone(),
-            updated_at: created.at,
-            version: created.version,
-        }
-    }
-
-    fn successor(&self, fields: ExpenseFields, updated: Stamp) -> Self {
-        Self {
-            owner: self.owner,
-            id: self.id.clone(),
-            amount: fields.amount,
-            description: fields.description,
-            category: fields.category,
-            date: fields.period,
-            created_at: self.created_at.clone(),
-            updated_at: updated.at,
-            version: updated.version,
-        }
+    fn view(&self) -> Self {
+        self.clone()
     }
 }
 

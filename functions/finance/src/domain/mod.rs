@@ -8,8 +8,8 @@ pub mod expense;
 pub mod money;
 pub mod summary;
 
-pub use budget::{Budget, BudgetFields, BudgetFilter, BudgetInput, BudgetView};
+pub use budget::{Budget, BudgetFields, BudgetFilter, BudgetInput};
 pub use category::{BudgetCategory, ExpenseCategory};
-pub use expense::{Expense, ExpenseFields, ExpenseFilter, ExpenseInput, ExpenseView};
+pub use expense::{Expense, ExpenseFields, ExpenseFilter, ExpenseInput};
 pub use money::{Amount, Money};
 pub use summary::{CategorySummary, Summary};

@@ -74,16 +74,9 @@ pub fn summarize(month: Month, budgets: &[Budget], expenses: &[Expense]) -> Resu
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use shared::ids::UserId;
-    use shared::resource::{Resource, Stamp};
-    use shared::version::Version;
 
     use super::*;
     use crate::domain::{BudgetFields, BudgetInput, ExpenseFields, ExpenseInput};
-
-    fn stamp() -> Stamp {
-        Stamp { at: "2026-11-23T00:00:00.000Z".into(), version: Version::FIRST }
-    }
 
     fn expense(amount: &str, category: &str, date: &str) -> Expense {
         let body = json!({"amount": amount, "category": category, "date": date}).to_string();
@@ -91,7 +84,7 @@ mod tests {
             shared::http::body::parse::<ExpenseInput>(body.as_bytes()).unwrap().entry(),
             date.parse().unwrap(),
         );
-        Expense::create(UserId::generate(), "e".into(), fields.unwrap(), stamp())
+        Expense::from(fields.unwrap())
     }
 
     fn budget(amount: &str, category: &str, month: &str) -> Budget {
@@ -100,7 +93,7 @@ mod tests {
             shared::http::body::parse::<BudgetInput>(body.as_bytes()).unwrap().entry(),
             month.parse().unwrap(),
         );
-        Budget::create(UserId::generate(), "b".into(), fields.unwrap(), stamp())
+        Budget::from(fields.unwrap())
     }
 
     #[test]

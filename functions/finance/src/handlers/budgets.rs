@@ -7,10 +7,11 @@ use shared::calendar::Month;
 use shared::choice;
 use shared::http::AuthUser;
 use shared::http::QueryParams;
+use shared::resource::View;
 use shared::store::{OwnedTable, Page};
 
 use crate::domain::summary::summarize;
-use crate::domain::{Budget, BudgetFilter, BudgetView, Expense, Summary};
+use crate::domain::{Budget, BudgetFilter, Expense, Summary};
 use crate::store::{budgets, expenses};
 
 pub const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "month", "category"];
@@ -20,7 +21,7 @@ pub async fn list(
     State(table): State<OwnedTable<Budget>>,
     caller: AuthUser,
     RawQuery(query): RawQuery,
-) -> Result<Json<Page<BudgetView>>, ApiError> {
+) -> Result<Json<Page<View<Budget>>>, ApiError> {
     let mut params = QueryParams::parse(query.as_deref(), LIST_PARAMETERS)?;
     let page = params.page();
     let filter = BudgetFilter {
@@ -29,7 +30,7 @@ pub async fn list(
     };
     params.finish()?;
     let budgets = budgets::list(&table, &caller.user_id, &filter, &page).await?;
-    Ok(Json(budgets.map(BudgetView::from)))
+    Ok(Json(budgets.map(|item| item.view())))
 }
 
 /// Reads that month's budgets and expenses of the caller only, concurrently.

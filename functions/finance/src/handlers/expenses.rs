@@ -6,9 +6,10 @@ use shared::ApiError;
 use shared::choice;
 use shared::http::AuthUser;
 use shared::http::QueryParams;
+use shared::resource::View;
 use shared::store::{OwnedTable, Page};
 
-use crate::domain::{Expense, ExpenseFilter, ExpenseView};
+use crate::domain::{Expense, ExpenseFilter};
 use crate::store::expenses;
 
 pub const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "category", "from", "to"];
@@ -17,7 +18,7 @@ pub async fn list(
     State(table): State<OwnedTable<Expense>>,
     caller: AuthUser,
     RawQuery(query): RawQuery,
-) -> Result<Json<Page<ExpenseView>>, ApiError> {
+) -> Result<Json<Page<View<Expense>>>, ApiError> {
     let mut params = QueryParams::parse(query.as_deref(), LIST_PARAMETERS)?;
     let page = params.page();
     let filter = ExpenseFilter {
@@ -32,5 +33,5 @@ pub async fn list(
     }
     params.finish()?;
     let expenses = expenses::list(&table, &caller.user_id, &filter, &page).await?;
-    Ok(Json(expenses.map(ExpenseView::from)))
+    Ok(Json(expenses.map(|item| item.view())))
 }

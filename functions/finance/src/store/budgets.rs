@@ -4,31 +4,19 @@
 use shared::calendar::Month;
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::store::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex};
-use shared::version::Version;
+use shared::resource::OwnedItem;
+use shared::store::{Filter, KeyRange, OwnedTable, Page, PageRequest, Scope, SortIndex, Stored};
 use shared::{ApiError, Conflict};
 
 use crate::domain::{Budget, BudgetFilter};
 
 pub const BY_MONTH: SortIndex = SortIndex { name: "by_month", sort_key: "month_id" };
 
-impl Owned for Budget {
+impl Stored for Budget {
     const NUMBER_ATTRIBUTES: &'static [&'static str] = &["amount"];
 
-    fn owner(&self) -> &UserId {
-        &self.owner
-    }
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> Version {
-        self.version
-    }
-
-    fn index_attributes(&self) -> Vec<(&'static str, String)> {
-        vec![(BY_MONTH.sort_key, format!("{}#{}", self.month, self.id))]
+    fn index_attributes(&self, id: &str) -> Vec<(&'static str, String)> {
+        vec![(BY_MONTH.sort_key, format!("{}#{id}", self.month))]
     }
 
     fn unique_key(&self) -> Option<String> {
@@ -50,7 +38,7 @@ pub async fn list(
     owner: &UserId,
     filter: &BudgetFilter,
     page: &PageRequest,
-) -> Result<Page<Budget>, ApiError> {
+) -> Result<Page<OwnedItem<Budget>>, ApiError> {
     let range = filter.month.map_or(KeyRange::All, month_range);
     let mut conditions = Filter::default();
     if let Some(category) = filter.category {
@@ -61,5 +49,6 @@ pub async fn list(
 
 /// Every budget of `month` (at most one per category).
 pub async fn in_month(table: &OwnedTable<Budget>, owner: &UserId, month: Month) -> Result<Vec<Budget>, ApiError> {
-    table.all(owner, &Scope::Index(BY_MONTH, month_range(month))).await
+    let items = table.all(owner, &Scope::Index(BY_MONTH, month_range(month))).await?;
+    Ok(items.into_iter().map(|item| item.fields).collect())
 }

@@ -4,30 +4,18 @@ use shared::ApiError;
 use shared::calendar::{CalendarDate, Month};
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::store::{Filter, KeyRange, Owned, OwnedTable, Page, PageRequest, Scope, SortIndex};
-use shared::version::Version;
+use shared::resource::OwnedItem;
+use shared::store::{Filter, KeyRange, OwnedTable, Page, PageRequest, Scope, SortIndex, Stored};
 
 use crate::domain::{Expense, ExpenseFilter};
 
 pub const BY_DATE: SortIndex = SortIndex { name: "by_date", sort_key: "date_id" };
 
-impl Owned for Expense {
+impl Stored for Expense {
     const NUMBER_ATTRIBUTES: &'static [&'static str] = &["amount"];
 
-    fn owner(&self) -> &UserId {
-        &self.owner
-    }
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> Version {
-        self.version
-    }
-
-    fn index_attributes(&self) -> Vec<(&'static str, String)> {
-        vec![(BY_DATE.sort_key, format!("{}#{}", self.date, self.id))]
+    fn index_attributes(&self, id: &str) -> Vec<(&'static str, String)> {
+        vec![(BY_DATE.sort_key, format!("{}#{id}", self.date))]
     }
 }
 
@@ -43,7 +31,7 @@ pub async fn list(
     owner: &UserId,
     filter: &ExpenseFilter,
     page: &PageRequest,
-) -> Result<Page<Expense>, ApiError> {
+) -> Result<Page<OwnedItem<Expense>>, ApiError> {
     let mut conditions = Filter::default();
     if let Some(category) = filter.category {
         conditions = conditions.equals("category", dynamo::string(category.as_str()));
@@ -53,5 +41,6 @@ pub async fn list(
 
 /// Every expense of `month`: one range of the index, however many other months exist.
 pub async fn in_month(table: &OwnedTable<Expense>, owner: &UserId, month: Month) -> Result<Vec<Expense>, ApiError> {
-    table.all(owner, &Scope::Index(BY_DATE, KeyRange::Prefix(format!("{month}-")))).await
+    let items = table.all(owner, &Scope::Index(BY_DATE, KeyRange::Prefix(format!("{month}-")))).await?;
+    Ok(items.into_iter().map(|item| item.fields).collect())
 }
