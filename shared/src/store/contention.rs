@@ -11,8 +11,10 @@ use tokio::time::Instant;
 
 use crate::error::ApiError;
 
-/// How long one request may keep retrying a contended write, pauses included.
-pub const BUDGET: Duration = Duration::from_millis(2_500);
+/// How long one request may keep retrying a contended write, pauses and attempts included: half
+/// the functions' 10 s timeout, because on a slow database each attempt is slow too (seen: three
+/// losses took 2.5 s on a loaded machine), and a lost race is never the client's fault.
+pub const BUDGET: Duration = Duration::from_secs(5);
 /// The longest pause the first loss may take; each further loss doubles it, up to `MAX_PAUSE`.
 const FIRST_PAUSE: Duration = Duration::from_millis(4);
 const MAX_PAUSE: Duration = Duration::from_millis(200);
