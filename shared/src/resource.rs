@@ -16,7 +16,7 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     /// The body of POST, PUT and PATCH (read-only fields are dropped before it is parsed).
     type Input: DeserializeOwned + Clone + Send + Sync + 'static;
     /// How the API shows these fields (the envelope's are added around them).
-    type View: Serialize;
+    type View: Serialize + Send;
 
     /// The collection's path, such as `/tasks`.
     const COLLECTION: &'static str;

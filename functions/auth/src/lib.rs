@@ -1,6 +1,5 @@
 //! The auth function: registration, JWT login, refresh rotation, logout.
 
-pub mod api;
 pub mod config;
 pub mod domain;
 pub mod handlers;
@@ -10,5 +9,5 @@ pub mod state;
 pub mod store;
 
 pub use config::AuthConfig;
-pub use routes::router;
+pub use routes::{openapi, router};
 pub use state::AppState;

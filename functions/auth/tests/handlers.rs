@@ -213,7 +213,7 @@ async fn routes_answer_json_404_and_405() {
     let wrong_method = app.send(TestRequest::new("GET", "/auth/login")).await;
     assert_error(&wrong_method, 405, "method_not_allowed");
     assert!(wrong_method.header("allow").is_some_and(|allow| allow.contains("POST")));
-    assert_serves_exactly_the_documented_methods(&app.router, &auth::api::openapi()).await;
+    assert_serves_exactly_the_documented_methods(&app.router, &auth::openapi()).await;
 }
 
 #[tokio::test]

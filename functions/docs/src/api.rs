@@ -1,26 +1,14 @@
 //! The whole API's OpenAPI 3.1 document: every function's part, the security scheme, and
 //! this function's own `/health`.
 
-use serde::Serialize;
-use shared::http::openapi::{self, BEARER, Needs, Op};
-use utoipa::ToSchema;
-use utoipa::openapi::path::HttpMethod;
+use shared::http::openapi::BEARER;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{InfoBuilder, OpenApi, OpenApiBuilder};
 
-/// The answer of `GET /health`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    /// Always `ok`.
-    pub status: &'static str,
-}
-
 /// This function's own part of the document: `/health`.
 pub fn own_operations() -> OpenApi {
-    let health = Op::new(HttpMethod::Get, "/health", "health", "health", "Is the API up", Needs::default())
-        .answers::<Health>(200, "`{\"status\": \"ok\"}`.", false, false);
-    openapi::document(vec![health])
+    crate::health::api().openapi()
 }
 
 pub fn openapi() -> OpenApi {
@@ -42,7 +30,7 @@ pub fn openapi() -> OpenApi {
     ]
     .map(|(name, description)| TagBuilder::new().name(name).description(Some(description)).build());
     let mut document = OpenApiBuilder::new().info(info).tags(Some(tags)).build();
-    for part in [own_operations(), auth::api::openapi(), tasks::api::openapi(), finance::api::openapi()] {
+    for part in [own_operations(), auth::openapi(), tasks::openapi(), finance::openapi()] {
         document.merge(part);
     }
     let scheme = HttpBuilder::new()

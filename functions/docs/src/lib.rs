@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod health;
 pub mod routes;
 
 pub use config::DocsConfig;

@@ -1,12 +1,11 @@
 //! Every route of the docs function, in one place.
 
-use axum::Json;
 use axum::Router;
-use axum::routing::get;
 use shared::config::CorsSettings;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{Health, openapi};
+use crate::api::openapi;
+use crate::health;
 
 pub fn router(cors: &CorsSettings) -> Router {
     // Swagger UI's assets are compiled in (the `vendored` feature): /docs needs no internet.
@@ -14,6 +13,6 @@ pub fn router(cors: &CorsSettings) -> Router {
         .url("/openapi.json", openapi())
         // No validator badge: it would send the document to validator.swagger.io.
         .config(Config::default().persist_authorization(true).try_it_out_enabled(true).validator_url("none"));
-    let routes = Router::new().route("/health", get(|| async { Json(Health { status: "ok" }) })).merge(docs);
+    let routes = health::api().router().merge(docs);
     shared::http::finish(routes, cors)
 }

@@ -1,7 +1,6 @@
 //! The finance function: each user's expenses and budgets in exact decimals, and the
 //! monthly summary of both.
 
-pub mod api;
 pub mod config;
 pub mod domain;
 pub mod handlers;
@@ -10,5 +9,5 @@ pub mod state;
 pub mod store;
 
 pub use config::FinanceConfig;
-pub use routes::router;
+pub use routes::{openapi, router};
 pub use state::AppState;

@@ -1,34 +1,100 @@
-//! Every route of the finance function, in one place.
+//! Every route of the finance function, each with its OpenAPI operation, in one place.
 
 use axum::Router;
-use axum::routing::get;
+use shared::calendar::{CalendarDate, Month};
 use shared::config::CorsSettings;
-use shared::http::crud;
+use shared::http::Api;
+use shared::http::openapi::{self, Needs, Op};
+use utoipa::PartialSchema;
+use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::{OpenApi, RefOr, Schema};
 
-use crate::domain::{Budget, Expense};
+use shared::resource::View;
+
+use crate::domain::{Budget, BudgetCategory, Expense, ExpenseCategory, Summary};
 use crate::handlers::{budgets, expenses};
 use crate::state::AppState;
 
-pub fn router(state: AppState, cors: &CorsSettings) -> Router {
-    let routes = Router::new()
-        .route("/expenses", get(expenses::list).post(crud::create::<Expense>))
-        .route(
-            "/expenses/{id}",
-            get(crud::get::<Expense>)
-                .put(crud::replace::<Expense>)
-                .patch(crud::patch::<Expense>)
-                .delete(crud::delete::<Expense>),
-        )
-        .route("/budgets", get(budgets::list).post(crud::create::<Budget>))
+fn list_needs() -> Needs {
+    Needs { token: true, query: true, database: true, ..Needs::default() }
+}
+
+pub fn api() -> Api<AppState> {
+    let date: RefOr<Schema> = CalendarDate::schema();
+    let month: RefOr<Schema> = Month::schema();
+    let mut expense_parameters = openapi::page_parameters();
+    expense_parameters.extend([
+        ("category", "Only this category.", ExpenseCategory::schema()),
+        ("from", "Only expenses on or after this date.", date.clone()),
+        ("to", "Only expenses on or before this date (not before `from`).", date),
+    ]);
+    let mut budget_parameters = openapi::page_parameters();
+    budget_parameters.extend([
+        ("month", "Only this month.", month.clone()),
+        ("category", "Only this category.", BudgetCategory::schema()),
+    ]);
+    let list_expenses = Op::new(
+        HttpMethod::Get,
+        "/expenses",
+        "expenses",
+        "list_expenses",
+        "List your expenses, newest date first",
+        list_needs(),
+    )
+    .query(&expense_parameters)
+    .answers_page::<View<Expense>>("One page of expenses.");
+    let list_budgets = Op::new(
+        HttpMethod::Get,
+        "/budgets",
+        "budgets",
+        "list_budgets",
+        "List your budgets, newest month first",
+        list_needs(),
+    )
+    .query(&budget_parameters)
+    .answers_page::<View<Budget>>("One page of budgets.");
+    let summary = Op::new(
+        HttpMethod::Get,
+        "/budgets/summary",
+        "budgets",
+        "budget_summary",
+        "A month's budgets and spending",
+        list_needs(),
+    )
+    .description(
+        "Every category with a budget or spending that month: budget, spent, remaining (null without a \
+                 budget) and over (spent > budget), and the totals. Reads only that month.",
+    )
+    .query(&[("month", "The month; defaults to the current one (UTC).", month)])
+    .answers::<Summary>(200, "The summary.", false, false);
+    Api::new()
+        .route(list_expenses, expenses::list)
+        .route(list_budgets, budgets::list)
         // A fixed segment wins over `{id}`; ids are ULIDs, never "summary".
-        .route("/budgets/summary", get(budgets::summary))
-        .route(
-            "/budgets/{id}",
-            get(crud::get::<Budget>)
-                .put(crud::replace::<Budget>)
-                .patch(crud::patch::<Budget>)
-                .delete(crud::delete::<Budget>),
-        )
-        .with_state(state);
-    shared::http::finish(routes, cors)
+        .route(summary, budgets::summary)
+        .resource::<Expense>()
+        .resource::<Budget>()
+}
+
+pub fn router(state: AppState, cors: &CorsSettings) -> Router {
+    shared::http::finish(api().router().with_state(state), cors)
+}
+
+/// The finance function's part of the OpenAPI document.
+pub fn openapi() -> OpenApi {
+    api().openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use testkit::documented_query_parameters;
+
+    #[test]
+    fn lists_document_exactly_the_parameters_their_handlers_take() {
+        let document = openapi();
+        assert_eq!(documented_query_parameters(&document, "/expenses"), expenses::LIST_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/budgets"), budgets::LIST_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/budgets/summary"), budgets::SUMMARY_PARAMETERS);
+    }
 }

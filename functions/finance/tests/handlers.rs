@@ -343,5 +343,5 @@ async fn a_repeated_keyed_create_keeps_one_budget_and_its_exact_amount() {
 #[tokio::test]
 async fn the_router_serves_exactly_the_documented_methods() {
     let app = TestApp::new().await;
-    assert_serves_exactly_the_documented_methods(&app.router, &finance::api::openapi()).await;
+    assert_serves_exactly_the_documented_methods(&app.router, &finance::openapi()).await;
 }

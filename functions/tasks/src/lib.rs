@@ -1,6 +1,5 @@
 //! The tasks function: each user's own tasks, with filters, pages and ETags.
 
-pub mod api;
 pub mod config;
 pub mod domain;
 pub mod handlers;
@@ -9,5 +8,5 @@ pub mod state;
 pub mod store;
 
 pub use config::TasksConfig;
-pub use routes::router;
+pub use routes::{openapi, router};
 pub use state::AppState;

@@ -1,21 +1,59 @@
-//! Every route of the tasks function, in one place.
+//! Every route of the tasks function, each with its OpenAPI operation, in one place.
 
 use axum::Router;
-use axum::routing::get;
+use shared::calendar::CalendarDate;
 use shared::config::CorsSettings;
-use shared::http::crud;
+use shared::http::Api;
+use shared::http::openapi::{self, Needs, Op, string_schema};
+use shared::resource::View;
+use utoipa::PartialSchema;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::HttpMethod;
 
-use crate::domain::Task;
+use crate::domain::{Priority, Status, Task, TaskView};
 use crate::handlers;
 use crate::state::AppState;
 
+pub fn api() -> Api<AppState> {
+    let date = CalendarDate::schema();
+    let mut parameters = openapi::page_parameters();
+    parameters.extend([
+        ("status", "Only tasks with this status.", Status::schema()),
+        ("completed", "Only completed (`true`) or unfinished (`false`) tasks.", string_schema(&["true", "false"])),
+        ("priority", "Only tasks with this priority.", Priority::schema()),
+        ("due_before", "Only tasks due before this date.", date.clone()),
+        ("due_after", "Only tasks due after this date.", date),
+    ]);
+    let list = Op::new(
+        HttpMethod::Get,
+        "/tasks",
+        "tasks",
+        "list_tasks",
+        "List your tasks, newest first",
+        Needs { token: true, query: true, database: true, ..Needs::default() },
+    )
+    .query(&parameters)
+    .answers_page::<View<TaskView>>("One page of tasks.");
+    Api::new().route(list, handlers::list).resource::<Task>()
+}
+
 pub fn router(state: AppState, cors: &CorsSettings) -> Router {
-    let routes = Router::new()
-        .route("/tasks", get(handlers::list).post(crud::create::<Task>))
-        .route(
-            "/tasks/{id}",
-            get(crud::get::<Task>).put(crud::replace::<Task>).patch(crud::patch::<Task>).delete(crud::delete::<Task>),
-        )
-        .with_state(state);
-    shared::http::finish(routes, cors)
+    shared::http::finish(api().router().with_state(state), cors)
+}
+
+/// The tasks function's part of the OpenAPI document.
+pub fn openapi() -> OpenApi {
+    api().openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use testkit::documented_query_parameters;
+
+    #[test]
+    fn the_list_documents_exactly_the_parameters_the_handler_takes() {
+        let document = openapi();
+        assert_eq!(documented_query_parameters(&document, "/tasks"), crate::handlers::LIST_PARAMETERS);
+    }
 }

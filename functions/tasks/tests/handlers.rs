@@ -569,5 +569,5 @@ async fn an_expired_key_counts_as_new() {
 #[tokio::test]
 async fn the_router_serves_exactly_the_documented_methods() {
     let app = TestApp::new().await;
-    assert_serves_exactly_the_documented_methods(&app.router, &tasks::api::openapi()).await;
+    assert_serves_exactly_the_documented_methods(&app.router, &tasks::openapi()).await;
 }

@@ -4,14 +4,14 @@
 //! because filters differ.
 //!
 //! ```ignore
-//! Router::new()
-//!     .route("/tasks", get(list).post(crud::create::<Task>))
-//!     .route("/tasks/{id}", get(crud::get::<Task>).put(crud::replace::<Task>)
-//!         .patch(crud::patch::<Task>).delete(crud::delete::<Task>))
+//! Api::new().route(list_operation, handlers::list).resource::<Task>()
 //! ```
-//! The router's state must give `OwnedTable<Task>` (and the token service) by `FromRef`.
+//! The router's state must give `OwnedTable<Task>`, the token service and the user directory
+//! by `FromRef`.
 
-use axum::extract::State;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, State};
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use utoipa::ToSchema;
@@ -20,12 +20,14 @@ use utoipa::openapi::path::HttpMethod;
 use super::idempotency;
 
 use super::response::{created, with_etag};
-use super::{AuthUser, ItemId, JsonInput};
+use super::{Api, AuthUser, ItemId, JsonInput};
 use crate::error::ApiError;
 use crate::http::openapi::{Needs, Op};
 use crate::idempotency::IdempotencyKey;
+use crate::jwt::TokenService;
 use crate::resource::{OwnedItem, Resource, View};
 use crate::store::{Inserted, KeyedCreate, OwnedTable, Stored};
+use crate::users::UserDirectory;
 use crate::version::{IfMatch, Version};
 
 /// POST. With an `Idempotency-Key`, the item and the key's record are written together;
@@ -108,9 +110,34 @@ pub async fn delete<R: Resource + Stored>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+impl<S> Api<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<TokenService>: FromRef<S>,
+    UserDirectory: FromRef<S>,
+{
+    /// The five routes of the owned resource `R` (POST on `R::COLLECTION`; GET, PUT, PATCH and
+    /// DELETE on `R::COLLECTION/{id}`), each with its operation.
+    pub fn resource<R>(self) -> Self
+    where
+        R: Resource + Stored,
+        R::Input: ToSchema,
+        R::View: ToSchema,
+        OwnedTable<R>: FromRef<S>,
+    {
+        let [post, read, put, change, remove] = operations::<R>();
+        self.route(post, create::<R>)
+            .route(read, get::<R>)
+            .route(put, replace::<R>)
+            .route(change, patch::<R>)
+            .route(remove, delete::<R>)
+    }
+}
+
 /// The OpenAPI operations of [`create`], [`get`], [`replace`], [`patch`] and [`delete`] for
-/// `R`, tagged with its collection's name ("tasks"); `R::NOUN` names one item in summaries.
-pub fn operations<R>() -> Vec<Op>
+/// `R`, in that order, tagged with its collection's name ("tasks"); `R::NOUN` names one item in
+/// summaries.
+pub fn operations<R>() -> [Op; 5]
 where
     R: Resource + Stored,
     R::Input: ToSchema,
@@ -124,7 +151,7 @@ where
     let written = Needs { body: true, ..base };
     let one = Needs { item: true, ..base };
     let changed = Needs { body: true, item: true, if_match: true, ..base };
-    vec![
+    [
         Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create {a_noun}"), written)
             .idempotency_key()
             .body_requiring::<R::Input>(R::REQUIRED)

@@ -1,5 +1,6 @@
 //! HTTP adapter pieces shared by every function.
 
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod body;
@@ -11,6 +12,7 @@ pub mod openapi;
 pub mod query;
 pub mod response;
 
+pub use api::Api;
 pub use app::{finish, init_logging, run};
 pub use auth::{AuthUser, VerifiedToken};
 pub use body::{JsonBody, JsonInput};

@@ -195,6 +195,14 @@ pub struct Op {
 }
 
 impl Op {
+    pub fn method(&self) -> &HttpMethod {
+        &self.method
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     pub fn new(method: HttpMethod, path: &str, tag: &str, operation_id: &str, summary: &str, needs: Needs) -> Self {
         let mut builder = OperationBuilder::new().tag(tag).operation_id(Some(operation_id)).summary(Some(summary));
         if needs.token {
