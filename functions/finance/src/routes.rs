@@ -3,8 +3,8 @@
 use axum::Router;
 use shared::calendar::{CalendarDate, Month};
 use shared::config::CorsSettings;
-use shared::http::Api;
 use shared::http::openapi::{self, Needs, Op};
+use shared::http::{Api, crud};
 use utoipa::PartialSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{OpenApi, RefOr, Schema};
@@ -12,7 +12,7 @@ use utoipa::openapi::{OpenApi, RefOr, Schema};
 use shared::resource::View;
 
 use crate::domain::{Budget, BudgetCategory, Expense, ExpenseCategory, Summary};
-use crate::handlers::{budgets, expenses};
+use crate::handlers::budgets;
 use crate::state::AppState;
 
 fn list_needs() -> Needs {
@@ -68,8 +68,8 @@ pub fn api() -> Api<AppState> {
     .query(&[("month", "The month; defaults to the current one (UTC).", month)])
     .answers::<Summary>(200, "The summary.", false, false);
     Api::new()
-        .route(list_expenses, expenses::list)
-        .route(list_budgets, budgets::list)
+        .route(list_expenses, crud::list::<Expense>)
+        .route(list_budgets, crud::list::<Budget>)
         // A fixed segment wins over `{id}`; ids are ULIDs, never "summary".
         .route(summary, budgets::summary)
         .resource::<Expense>()
@@ -93,8 +93,8 @@ mod tests {
     #[test]
     fn lists_document_exactly_the_parameters_their_handlers_take() {
         let document = openapi();
-        assert_eq!(documented_query_parameters(&document, "/expenses"), expenses::LIST_PARAMETERS);
-        assert_eq!(documented_query_parameters(&document, "/budgets"), budgets::LIST_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/expenses"), crud::list_parameters::<Expense>());
+        assert_eq!(documented_query_parameters(&document, "/budgets"), crud::list_parameters::<Budget>());
         assert_eq!(documented_query_parameters(&document, "/budgets/summary"), budgets::SUMMARY_PARAMETERS);
     }
 }

@@ -3,15 +3,14 @@
 use axum::Router;
 use shared::calendar::CalendarDate;
 use shared::config::CorsSettings;
-use shared::http::Api;
 use shared::http::openapi::{self, Needs, Op, string_schema};
+use shared::http::{Api, crud};
 use shared::resource::View;
 use utoipa::PartialSchema;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 
 use crate::domain::{Priority, Status, Task, TaskView};
-use crate::handlers;
 use crate::state::AppState;
 
 pub fn api() -> Api<AppState> {
@@ -34,7 +33,7 @@ pub fn api() -> Api<AppState> {
     )
     .query(&parameters)
     .answers_page::<View<TaskView>>("One page of tasks.");
-    Api::new().route(list, handlers::list).resource::<Task>()
+    Api::new().route(list, crud::list::<Task>).resource::<Task>()
 }
 
 pub fn router(state: AppState, cors: &CorsSettings) -> Router {
@@ -54,6 +53,6 @@ mod tests {
     #[test]
     fn the_list_documents_exactly_the_parameters_the_handler_takes() {
         let document = openapi();
-        assert_eq!(documented_query_parameters(&document, "/tasks"), crate::handlers::LIST_PARAMETERS);
+        assert_eq!(documented_query_parameters(&document, "/tasks"), crud::list_parameters::<Task>());
     }
 }

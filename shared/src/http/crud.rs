@@ -11,7 +11,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRef, State};
+use axum::Json;
+use axum::extract::{FromRef, RawQuery, State};
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use utoipa::ToSchema;
@@ -20,13 +21,13 @@ use utoipa::openapi::path::HttpMethod;
 use super::idempotency;
 
 use super::response::{created, with_etag};
-use super::{Api, AuthUser, ItemId, JsonInput};
+use super::{Api, AuthUser, ItemId, JsonInput, QueryParams};
 use crate::error::ApiError;
 use crate::http::openapi::{Needs, Op};
 use crate::idempotency::IdempotencyKey;
 use crate::jwt::TokenService;
 use crate::resource::{OwnedItem, Resource, View};
-use crate::store::{Inserted, KeyedCreate, OwnedTable, Stored};
+use crate::store::{Inserted, KeyedCreate, Listing, OwnedTable, Page, Stored};
 use crate::users::UserDirectory;
 use crate::version::{IfMatch, Version};
 
@@ -59,6 +60,36 @@ pub async fn create<R: Resource + Stored>(
             Ok(response)
         }
     }
+}
+
+/// How a resource's list (`GET R::COLLECTION`) reads the query string; the store's [`Listing`]
+/// says how it reads the table.
+pub trait Listed: Resource + Listing {
+    /// Its parameters besides `limit` and `cursor`, in the documentation's order.
+    const PARAMETERS: &'static [&'static str];
+
+    /// The query from the request's parameters; problems are recorded in `params`.
+    fn query(params: &mut QueryParams) -> Self::Query;
+}
+
+/// Every query parameter a list of `R` takes: the page's, then its own.
+pub fn list_parameters<R: Listed>() -> Vec<&'static str> {
+    [&["limit", "cursor"][..], R::PARAMETERS].concat()
+}
+
+/// GET on the collection: one page of the caller's items, newest first in the list's order.
+pub async fn list<R: Listed>(
+    State(table): State<OwnedTable<R>>,
+    caller: AuthUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Page<View<R::View>>>, ApiError> {
+    let mut params = QueryParams::parse(raw.as_deref(), &list_parameters::<R>())?;
+    let page = params.page();
+    let query = R::query(&mut params);
+    params.finish()?;
+    let (scope, filter) = R::read(&query);
+    let items = table.page(&caller.user_id, &scope, &page, filter).await?;
+    Ok(Json(items.map(|item| item.view())))
 }
 
 pub async fn get<R: Resource + Stored>(

@@ -13,6 +13,16 @@ use crate::error::ApiError;
 use crate::ids::UserId;
 use crate::resource::OwnedItem;
 
+/// Which of an owner's items a list reads for what its request asked.
+pub trait Listing: Stored {
+    /// What a list's request asks for besides the page.
+    type Query: Send;
+
+    /// Where in the table a list with `query` reads (a key range, never a scan), and which of
+    /// the items read it keeps.
+    fn read(query: &Self::Query) -> (Scope, Filter);
+}
+
 /// How many queries one filtered page may take to fill up.
 const MAX_QUERIES_PER_PAGE: usize = 8;
 

@@ -12,6 +12,6 @@ pub mod owned;
 pub mod page;
 
 pub use idempotency::{Inserted, KeyedCreate};
-pub use listing::{Filter, KeyRange, Scope, SortIndex};
+pub use listing::{Filter, KeyRange, Listing, Scope, SortIndex};
 pub use owned::{ID, OWNER, Owned, OwnedTable, Stored, WriteError, decode, encode, is_guard};
 pub use page::{Page, PageRequest};

@@ -1,4 +1,5 @@
-//! GET /budgets and GET /budgets/summary
+//! What GET /budgets reads of its query string (the list itself is `shared::http::crud::list`),
+//! and GET /budgets/summary.
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -7,33 +8,26 @@ use shared::calendar::Month;
 use shared::choice;
 use shared::http::AuthUser;
 use shared::http::QueryParams;
-use shared::resource::View;
-use shared::store::{OwnedTable, Page};
+use shared::http::crud::Listed;
+use shared::store::OwnedTable;
 
 use crate::domain::summary::summarize;
 use crate::domain::{Budget, BudgetFilter, Expense, Summary};
 use crate::store::{budgets, expenses};
 
-pub const LIST_PARAMETERS: &[&str] = &["limit", "cursor", "month", "category"];
 pub const SUMMARY_PARAMETERS: &[&str] = &["month"];
 
-pub async fn list(
-    State(table): State<OwnedTable<Budget>>,
-    caller: AuthUser,
-    RawQuery(query): RawQuery,
-) -> Result<Json<Page<View<Budget>>>, ApiError> {
-    let mut params = QueryParams::parse(query.as_deref(), LIST_PARAMETERS)?;
-    let page = params.page();
-    let filter = BudgetFilter {
-        month: params.take_parsed("month", str::parse),
-        category: params.take_parsed("category", choice::parse),
-    };
-    params.finish()?;
-    let budgets = budgets::list(&table, &caller.user_id, &filter, &page).await?;
-    Ok(Json(budgets.map(|item| item.view())))
+impl Listed for Budget {
+    const PARAMETERS: &'static [&'static str] = &["month", "category"];
+
+    fn query(params: &mut QueryParams) -> BudgetFilter {
+        BudgetFilter {
+            month: params.take_parsed("month", str::parse),
+            category: params.take_parsed("category", choice::parse),
+        }
+    }
 }
 
-/// Reads that month's budgets and expenses of the caller only, concurrently.
 pub async fn summary(
     State(budget_table): State<OwnedTable<Budget>>,
     State(expense_table): State<OwnedTable<Expense>>,

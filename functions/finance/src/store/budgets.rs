@@ -4,8 +4,7 @@
 use shared::calendar::Month;
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::resource::OwnedItem;
-use shared::store::{Filter, KeyRange, OwnedTable, Page, PageRequest, Scope, SortIndex, Stored};
+use shared::store::{Filter, KeyRange, Listing, OwnedTable, Scope, SortIndex, Stored};
 use shared::{ApiError, Conflict};
 
 use crate::domain::{Budget, BudgetFilter};
@@ -33,18 +32,17 @@ fn month_range(month: Month) -> KeyRange {
 }
 
 /// Newest month first; a month filter is a key condition.
-pub async fn list(
-    table: &OwnedTable<Budget>,
-    owner: &UserId,
-    filter: &BudgetFilter,
-    page: &PageRequest,
-) -> Result<Page<OwnedItem<Budget>>, ApiError> {
-    let range = filter.month.map_or(KeyRange::All, month_range);
-    let mut conditions = Filter::default();
-    if let Some(category) = filter.category {
-        conditions = conditions.equals("category", dynamo::string(category.as_str()));
+impl Listing for Budget {
+    type Query = BudgetFilter;
+
+    fn read(filter: &BudgetFilter) -> (Scope, Filter) {
+        let range = filter.month.map_or(KeyRange::All, month_range);
+        let mut conditions = Filter::default();
+        if let Some(category) = filter.category {
+            conditions = conditions.equals("category", dynamo::string(category.as_str()));
+        }
+        (Scope::Index(BY_MONTH, range), conditions)
     }
-    table.page(owner, &Scope::Index(BY_MONTH, range), page, conditions).await
 }
 
 /// Every budget of `month` (at most one per category).

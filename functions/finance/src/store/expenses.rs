@@ -4,8 +4,7 @@ use shared::ApiError;
 use shared::calendar::{CalendarDate, Month};
 use shared::dynamo;
 use shared::ids::UserId;
-use shared::resource::OwnedItem;
-use shared::store::{Filter, KeyRange, OwnedTable, Page, PageRequest, Scope, SortIndex, Stored};
+use shared::store::{Filter, KeyRange, Listing, OwnedTable, Scope, SortIndex, Stored};
 
 use crate::domain::{Expense, ExpenseFilter};
 
@@ -25,18 +24,17 @@ pub fn days(from: Option<CalendarDate>, to: Option<CalendarDate>) -> KeyRange {
     KeyRange::Between { low: from.map(|day| day.to_string()), high: to.map(|day| format!("{day}#~")) }
 }
 
-/// Newest date first (newest created first within a day).
-pub async fn list(
-    table: &OwnedTable<Expense>,
-    owner: &UserId,
-    filter: &ExpenseFilter,
-    page: &PageRequest,
-) -> Result<Page<OwnedItem<Expense>>, ApiError> {
-    let mut conditions = Filter::default();
-    if let Some(category) = filter.category {
-        conditions = conditions.equals("category", dynamo::string(category.as_str()));
+/// Newest date first (newest created first within a day); a date range is a key condition.
+impl Listing for Expense {
+    type Query = ExpenseFilter;
+
+    fn read(filter: &ExpenseFilter) -> (Scope, Filter) {
+        let mut conditions = Filter::default();
+        if let Some(category) = filter.category {
+            conditions = conditions.equals("category", dynamo::string(category.as_str()));
+        }
+        (Scope::Index(BY_DATE, days(filter.from, filter.to)), conditions)
     }
-    table.page(owner, &Scope::Index(BY_DATE, days(filter.from, filter.to)), page, conditions).await
 }
 
 /// Every expense of `month`: one range of the index, however many other months exist.
