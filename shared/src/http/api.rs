@@ -4,8 +4,8 @@
 //!
 //! ```ignore
 //! Api::new()
-//!     .route(Op::new(HttpMethod::Get, "/tasks", ...), handlers::list)
-//!     .resource::<Task>(...)
+//!     .route(Op::new(HttpMethod::Get, "/tasks", ...), crud::list::<Task>)
+//!     .resource::<Task>()
 //! ```
 
 use axum::Router;

@@ -1,10 +1,10 @@
-//! The handlers every owned resource shares: create, read, replace (PUT), patch and
-//! delete, with ownership, validation, ETag / If-Match and `Location` done once. A
-//! resource declares its rules by implementing [`Resource`]; its list handler is its own,
-//! because filters differ.
+//! The handlers every owned resource shares: list, create, read, replace (PUT), patch and
+//! delete, with ownership, validation, pages, ETag / If-Match and `Location` done once. A
+//! resource declares its rules by implementing [`Resource`], and what its list reads by
+//! implementing [`Listed`] (the query string) and `store::Listing` (the table).
 //!
 //! ```ignore
-//! Api::new().route(list_operation, handlers::list).resource::<Task>()
+//! Api::new().route(list_operation, crud::list::<Task>).resource::<Task>()
 //! ```
 //! The router's state must give `OwnedTable<Task>`, the token service and the user directory
 //! by `FromRef`.
@@ -19,7 +19,6 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::HttpMethod;
 
 use super::idempotency;
-
 use super::response::{created, with_etag};
 use super::{Api, AuthUser, ItemId, JsonInput, QueryParams};
 use crate::error::ApiError;
