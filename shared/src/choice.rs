@@ -7,6 +7,35 @@ use std::str::FromStr;
 
 use strum::VariantNames;
 
+/// Declares an enum of choices spelled in one case (`"snake_case"`, `"SCREAMING_SNAKE_CASE"`)
+/// alike by serde and strum, with an OpenAPI schema and `as_str`. The crate that uses it
+/// depends on `serde`, `strum` and `utoipa`. Attributes given before `pub enum` (a doc
+/// comment, `#[derive(Default)]`) are kept.
+#[macro_export]
+macro_rules! choices {
+    (
+        $(#[$attribute:meta])*
+        pub enum $name:ident in $case:literal { $($variants:tt)* }
+    ) => {
+        $(#[$attribute])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema,
+            ::strum::EnumString, ::strum::VariantNames, ::strum::IntoStaticStr,
+        )]
+        #[serde(rename_all = $case)]
+        #[strum(serialize_all = $case)]
+        pub enum $name { $($variants)* }
+
+        impl $name {
+            /// The API's spelling.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+
 /// "Enter one of: pending, in_progress, completed." for `T`'s variants, in declaration order.
 pub fn one_of<T: VariantNames>() -> String {
     format!("Enter one of: {}.", T::VARIANTS.join(", "))
@@ -21,11 +50,8 @@ pub fn parse<T: FromStr + VariantNames>(raw: &str) -> Result<T, String> {
 mod tests {
     use super::*;
 
-    #[derive(Debug, PartialEq, strum::EnumString, strum::VariantNames)]
-    #[strum(serialize_all = "snake_case")]
-    enum Colour {
-        Red,
-        DeepBlue,
+    crate::choices! {
+        pub enum Colour in "snake_case" { Red, DeepBlue }
     }
 
     #[test]
@@ -34,5 +60,6 @@ mod tests {
         assert_eq!(parse::<Colour>("deep_blue"), Ok(Colour::DeepBlue));
         assert_eq!(parse::<Colour>("DeepBlue"), Err("Enter one of: red, deep_blue.".to_owned()));
         assert!(parse::<Colour>("").is_err());
+        assert_eq!((Colour::DeepBlue.as_str(), serde_json::to_string(&Colour::DeepBlue).unwrap()), ("deep_blue", "\"deep_blue\"".to_owned()));
     }
 }

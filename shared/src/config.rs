@@ -94,6 +94,46 @@ impl Env {
     pub fn finish(self) -> Result<(), ConfigError> {
         if self.problems.is_empty() { Ok(()) } else { Err(ConfigError(self.problems)) }
     }
+
+    /// A whole configuration, read by `read`, with every problem it met reported at once.
+    pub fn read<T>(mut self, read: impl FnOnce(&mut Env) -> T) -> Result<T, ConfigError> {
+        let config = read(&mut self);
+        self.finish()?;
+        Ok(config)
+    }
+}
+
+/// What checks an access token: the JWT settings, and the users table that says whether the
+/// token's user still exists.
+#[derive(Debug, Clone)]
+pub struct IdentitySettings {
+    pub users_table: String,
+    pub jwt: JwtSettings,
+}
+
+impl IdentitySettings {
+    pub fn from_env(env: &mut Env) -> Self {
+        Self { users_table: env.required("USERS_TABLE"), jwt: JwtSettings::from_env(env) }
+    }
+}
+
+/// What every function of the HTTP API that takes tokens reads: identity, the origins
+/// browsers may call from, and the bounds of its DynamoDB calls.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub identity: IdentitySettings,
+    pub cors: CorsSettings,
+    pub dynamo: CallBounds,
+}
+
+impl ApiSettings {
+    pub fn from_env(env: &mut Env) -> Self {
+        Self {
+            identity: IdentitySettings::from_env(env),
+            cors: CorsSettings::from_env(env),
+            dynamo: CallBounds::dynamodb_from_env(env),
+        }
+    }
 }
 
 /// Everything needed to issue and verify JWTs.

@@ -7,7 +7,8 @@
 //! * [`http`]: extractors, the shared CRUD handlers, responses, and [`error`]'s mapping of
 //!   every error to the contract's JSON; `http::openapi` documents them.
 //!
-//! Beside them: [`config`] (read once), [`jwt`], [`password`] and [`users`].
+//! Beside them: [`config`] (read once), [`identity`] (who a token names), [`jwt`], [`password`]
+//! and [`users`].
 
 pub mod aws;
 pub mod calendar;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod field;
 pub mod http;
 pub mod idempotency;
+pub mod identity;
 pub mod ids;
 pub mod jwt;
 pub mod password;

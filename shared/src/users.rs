@@ -9,6 +9,9 @@ use crate::dynamo;
 use crate::error::ApiError;
 use crate::ids::UserId;
 
+/// The users table's one key attribute.
+pub const PARTITION_KEY: &str = "pk";
+
 /// The key of a user's item: `USER#<id>` in attribute `pk`.
 pub fn user_key(id: &UserId) -> String {
     format!("USER#{id}")
@@ -31,8 +34,8 @@ impl UserDirectory {
             .client
             .get_item()
             .table_name(self.table.as_ref())
-            .set_key(Some(dynamo::key("pk", user_key(id))))
-            .projection_expression("pk")
+            .set_key(Some(dynamo::key(PARTITION_KEY, user_key(id))))
+            .projection_expression(PARTITION_KEY)
             .consistent_read(true)
             .send()
             .await?;

@@ -9,5 +9,5 @@ pub mod state;
 pub mod store;
 
 pub use config::AuthConfig;
-pub use routes::{openapi, router};
+pub use routes::api;
 pub use state::AppState;

@@ -1,13 +1,7 @@
-use auth::{AppState, AuthConfig, router};
-use shared::config::Env;
-use shared::dynamo;
+use auth::{AppState, AuthConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_logging();
-    let config = AuthConfig::from_env(Env::from_process())?;
-    let client = dynamo::client(&config.dynamo).await;
-    dynamo::warm_up(&client, &config.users_table, dynamo::key("pk", "WARMUP")).await;
-    let app = router(AppState::new(&config, client), &config.cors);
-    shared::http::run(app).await
+    let (config, client) = shared::http::cold_start(AuthConfig::from_env, |config| &config.api).await?;
+    shared::http::run(auth::api().serve(AppState::new(&config, client), &config.api.cors)).await
 }

@@ -1,11 +1,8 @@
 //! Every route of the auth function, each with its OpenAPI operation, in one place.
 
-use axum::Router;
-use shared::config::CorsSettings;
 use shared::http::Api;
 use shared::http::openapi::{Needs, Op};
 use shared::jwt::TokenPair;
-use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 
 use crate::domain::UserView;
@@ -82,13 +79,4 @@ pub fn api() -> Api<AppState> {
             ),
             handlers::me,
         )
-}
-
-pub fn router(state: AppState, cors: &CorsSettings) -> Router {
-    shared::http::finish(api().router().with_state(state), cors)
-}
-
-/// The auth function's part of the OpenAPI document.
-pub fn openapi() -> OpenApi {
-    api().openapi()
 }

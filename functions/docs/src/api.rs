@@ -30,7 +30,7 @@ pub fn openapi() -> OpenApi {
     ]
     .map(|(name, description)| TagBuilder::new().name(name).description(Some(description)).build());
     let mut document = OpenApiBuilder::new().info(info).tags(Some(tags)).build();
-    for part in [own_operations(), auth::openapi(), tasks::openapi(), finance::openapi()] {
+    for part in [own_operations(), auth::api().openapi(), tasks::api().openapi(), finance::api().openapi()] {
         document.merge(part);
     }
     let scheme = HttpBuilder::new()

@@ -8,9 +8,7 @@ pub struct DocsConfig {
 }
 
 impl DocsConfig {
-    pub fn from_env(mut env: Env) -> Result<Self, ConfigError> {
-        let config = Self { cors: CorsSettings::from_env(&mut env) };
-        env.finish()?;
-        Ok(config)
+    pub fn from_env(env: Env) -> Result<Self, ConfigError> {
+        env.read(|env| Self { cors: CorsSettings::from_env(env) })
     }
 }

@@ -1,13 +1,11 @@
 //! Every route of the finance function, each with its OpenAPI operation, in one place.
 
-use axum::Router;
 use shared::calendar::{CalendarDate, Month};
-use shared::config::CorsSettings;
 use shared::http::openapi::{self, Needs, Op};
 use shared::http::{Api, crud};
 use utoipa::PartialSchema;
 use utoipa::openapi::path::HttpMethod;
-use utoipa::openapi::{OpenApi, RefOr, Schema};
+use utoipa::openapi::{RefOr, Schema};
 
 use shared::resource::View;
 
@@ -76,15 +74,6 @@ pub fn api() -> Api<AppState> {
         .resource::<Budget>()
 }
 
-pub fn router(state: AppState, cors: &CorsSettings) -> Router {
-    shared::http::finish(api().router().with_state(state), cors)
-}
-
-/// The finance function's part of the OpenAPI document.
-pub fn openapi() -> OpenApi {
-    api().openapi()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,7 +81,7 @@ mod tests {
 
     #[test]
     fn lists_document_exactly_the_parameters_their_handlers_take() {
-        let document = openapi();
+        let document = api().openapi();
         assert_eq!(documented_query_parameters(&document, "/expenses"), crud::list_parameters::<Expense>());
         assert_eq!(documented_query_parameters(&document, "/budgets"), crud::list_parameters::<Budget>());
         assert_eq!(documented_query_parameters(&document, "/budgets/summary"), budgets::SUMMARY_PARAMETERS);

@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
-use finance::{AppState, FinanceConfig, router};
+use finance::{AppState, api, FinanceConfig};
 use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;
@@ -27,7 +27,7 @@ impl TestApp {
     async fn new() -> Self {
         let environment = TestEnvironment::new("finance").await;
         let config = FinanceConfig::from_env(environment.env()).expect("valid test configuration");
-        let router = router(AppState::new(&config, environment.client.clone()), &config.cors);
+        let router = api().serve(AppState::new(&config, environment.client.clone()), &config.api.cors);
         Self { router, environment }
     }
 
@@ -343,5 +343,5 @@ async fn a_repeated_keyed_create_keeps_one_budget_and_its_exact_amount() {
 #[tokio::test]
 async fn the_router_serves_exactly_the_documented_methods() {
     let app = TestApp::new().await;
-    assert_serves_exactly_the_documented_methods(&app.router, &finance::openapi()).await;
+    assert_serves_exactly_the_documented_methods(&app.router, &finance::api().openapi()).await;
 }

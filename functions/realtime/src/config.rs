@@ -2,16 +2,15 @@
 
 use std::time::Duration;
 
-use shared::config::{CallBounds, ConfigError, Env, JwtSettings};
+use shared::config::{CallBounds, ConfigError, Env, IdentitySettings};
 
 #[derive(Debug, Clone)]
 pub struct RealtimeConfig {
-    /// Read at `$connect` to refuse tokens of users who no longer exist.
-    pub users_table: String,
+    /// Checks the token of `$connect`, and that its user still exists.
+    pub identity: IdentitySettings,
     pub connections_table: String,
     /// The tables whose streams feed the fan-out, told apart by name.
     pub resource_tables: ResourceTables,
-    pub jwt: JwtSettings,
     pub dynamo: CallBounds,
     pub management: ManagementSettings,
 }
@@ -54,21 +53,18 @@ impl ManagementSettings {
 }
 
 impl RealtimeConfig {
-    pub fn from_env(mut env: Env) -> Result<Self, ConfigError> {
-        let config = Self {
-            users_table: env.required("USERS_TABLE"),
+    pub fn from_env(env: Env) -> Result<Self, ConfigError> {
+        env.read(|env| Self {
+            identity: IdentitySettings::from_env(env),
             connections_table: env.required("CONNECTIONS_TABLE"),
             resource_tables: ResourceTables {
                 tasks: env.required("TASKS_TABLE"),
                 expenses: env.required("EXPENSES_TABLE"),
                 budgets: env.required("BUDGETS_TABLE"),
             },
-            jwt: JwtSettings::from_env(&mut env),
-            dynamo: CallBounds::dynamodb_from_env(&mut env),
-            management: ManagementSettings::from_env(&mut env),
-        };
-        env.finish()?;
-        Ok(config)
+            dynamo: CallBounds::dynamodb_from_env(env),
+            management: ManagementSettings::from_env(env),
+        })
     }
 }
 

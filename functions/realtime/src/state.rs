@@ -1,17 +1,13 @@
 //! What every invocation can reach, built once per cold start.
 
-use std::sync::Arc;
-
-use shared::jwt::TokenService;
-use shared::users::UserDirectory;
+use shared::identity::Authenticator;
 
 use crate::config::{RealtimeConfig, ResourceTables};
 use crate::connections::Connections;
 
 #[derive(Clone)]
 pub struct App {
-    pub tokens: Arc<TokenService>,
-    pub users: UserDirectory,
+    pub authenticator: Authenticator,
     pub connections: Connections,
     pub tables: ResourceTables,
     pub management: aws_sdk_apigatewaymanagement::Client,
@@ -24,8 +20,7 @@ impl App {
         management: aws_sdk_apigatewaymanagement::Client,
     ) -> Self {
         Self {
-            tokens: Arc::new(TokenService::new(&config.jwt)),
-            users: UserDirectory::new(dynamo.clone(), &config.users_table),
+            authenticator: Authenticator::new(&config.identity, dynamo.clone()),
             connections: Connections::new(dynamo, &config.connections_table),
             tables: config.resource_tables.clone(),
             management,

@@ -3,7 +3,6 @@
 
 use shared::ApiError;
 use shared::clock;
-use shared::jwt::TokenType;
 
 use crate::event::{Route, WebSocketEvent, WebSocketResponse};
 use crate::state::App;
@@ -32,13 +31,6 @@ pub async fn handle(app: &App, event: &WebSocketEvent) -> WebSocketResponse {
 /// it (signature, issuer, audience, expiry, type), of a user who exists.
 async fn connect(app: &App, event: &WebSocketEvent) -> Result<(), ApiError> {
     let token = event.token.as_deref().ok_or(ApiError::NotAuthenticated)?;
-    let claims = app.tokens.verify(token, TokenType::Access).map_err(|reason| {
-        tracing::info!(%reason, "connection refused: access token not valid");
-        ApiError::TokenNotValid
-    })?;
-    if !app.users.exists(&claims.sub).await? {
-        tracing::info!("connection refused: the token's user does not exist");
-        return Err(ApiError::TokenNotValid);
-    }
+    let claims = app.authenticator.authenticate(token).await?;
     app.connections.open(&claims.sub, &event.connection_id, clock::now()).await
 }

@@ -1,27 +1,15 @@
 //! The tasks function's configuration, read once at cold start.
 
-use shared::config::{CallBounds, ConfigError, CorsSettings, Env, JwtSettings};
+use shared::config::{ApiSettings, ConfigError, Env};
 
 #[derive(Debug, Clone)]
 pub struct TasksConfig {
     pub tasks_table: String,
-    /// Read to refuse tokens of users who no longer exist.
-    pub users_table: String,
-    pub jwt: JwtSettings,
-    pub cors: CorsSettings,
-    pub dynamo: CallBounds,
+    pub api: ApiSettings,
 }
 
 impl TasksConfig {
-    pub fn from_env(mut env: Env) -> Result<Self, ConfigError> {
-        let config = Self {
-            tasks_table: env.required("TASKS_TABLE"),
-            users_table: env.required("USERS_TABLE"),
-            jwt: JwtSettings::from_env(&mut env),
-            cors: CorsSettings::from_env(&mut env),
-            dynamo: CallBounds::dynamodb_from_env(&mut env),
-        };
-        env.finish()?;
-        Ok(config)
+    pub fn from_env(env: Env) -> Result<Self, ConfigError> {
+        env.read(|env| Self { tasks_table: env.required("TASKS_TABLE"), api: ApiSettings::from_env(env) })
     }
 }

@@ -5,67 +5,28 @@ use shared::FieldErrors;
 use shared::calendar::CalendarDate;
 use shared::field::Field;
 use shared::resource::Resource;
-use strum::{EnumString, IntoStaticStr, VariantNames};
 use utoipa::ToSchema;
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 5000;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    EnumString,
-    VariantNames,
-    IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Status {
-    #[default]
-    Pending,
-    InProgress,
-    Completed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+shared::choices! {
+    #[derive(Default)]
+    pub enum Status in "snake_case" {
+        #[default]
+        Pending,
+        InProgress,
+        Completed,
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    EnumString,
-    VariantNames,
-    IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Priority {
-    Low,
-    #[default]
-    Medium,
-    High,
-}
-
-impl Priority {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+shared::choices! {
+    #[derive(Default)]
+    pub enum Priority in "snake_case" {
+        Low,
+        #[default]
+        Medium,
+        High,
     }
 }
 
@@ -255,6 +216,7 @@ pub fn parse_bool(raw: &str) -> Result<bool, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantNames;
     use serde_json::json;
     use shared::choice;
 

@@ -8,5 +8,5 @@ pub mod state;
 pub mod store;
 
 pub use config::TasksConfig;
-pub use routes::{openapi, router};
+pub use routes::api;
 pub use state::AppState;

@@ -1,14 +1,7 @@
-use shared::config::Env;
-use shared::dynamo;
-use tasks::{AppState, TasksConfig, router};
+use tasks::{AppState, TasksConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::http::init_logging();
-    let config = TasksConfig::from_env(Env::from_process())?;
-    let client = dynamo::client(&config.dynamo).await;
-    let state = AppState::new(&config, client);
-    state.tasks.warm_up().await;
-    let app = router(state, &config.cors);
-    shared::http::run(app).await
+    let (config, client) = shared::http::cold_start(TasksConfig::from_env, |config| &config.api).await?;
+    shared::http::run(tasks::api().serve(AppState::new(&config, client), &config.api.cors)).await
 }

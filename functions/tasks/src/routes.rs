@@ -1,13 +1,10 @@
 //! Every route of the tasks function, each with its OpenAPI operation, in one place.
 
-use axum::Router;
 use shared::calendar::CalendarDate;
-use shared::config::CorsSettings;
 use shared::http::openapi::{self, Needs, Op, string_schema};
 use shared::http::{Api, crud};
 use shared::resource::View;
 use utoipa::PartialSchema;
-use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 
 use crate::domain::{Priority, Status, Task, TaskView};
@@ -36,15 +33,6 @@ pub fn api() -> Api<AppState> {
     Api::new().route(list, crud::list::<Task>).resource::<Task>()
 }
 
-pub fn router(state: AppState, cors: &CorsSettings) -> Router {
-    shared::http::finish(api().router().with_state(state), cors)
-}
-
-/// The tasks function's part of the OpenAPI document.
-pub fn openapi() -> OpenApi {
-    api().openapi()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,7 +40,7 @@ mod tests {
 
     #[test]
     fn the_list_documents_exactly_the_parameters_the_handler_takes() {
-        let document = openapi();
+        let document = api().openapi();
         assert_eq!(documented_query_parameters(&document, "/tasks"), crud::list_parameters::<Task>());
     }
 }

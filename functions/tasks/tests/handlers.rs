@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
 use serde_json::{Value, json};
-use tasks::{AppState, TasksConfig, router};
+use tasks::{AppState, api, TasksConfig};
 use testkit::{
     TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
 };
@@ -25,7 +25,7 @@ impl TestApp {
     async fn new() -> Self {
         let environment = TestEnvironment::new("tasks").await;
         let config = TasksConfig::from_env(environment.env()).expect("valid test configuration");
-        let router = router(AppState::new(&config, environment.client.clone()), &config.cors);
+        let router = api().serve(AppState::new(&config, environment.client.clone()), &config.api.cors);
         Self { router, environment }
     }
 
@@ -569,5 +569,5 @@ async fn an_expired_key_counts_as_new() {
 #[tokio::test]
 async fn the_router_serves_exactly_the_documented_methods() {
     let app = TestApp::new().await;
-    assert_serves_exactly_the_documented_methods(&app.router, &tasks::openapi()).await;
+    assert_serves_exactly_the_documented_methods(&app.router, &tasks::api().openapi()).await;
 }

@@ -14,7 +14,9 @@ use axum::routing::{MethodFilter, on};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::HttpMethod;
 
+use super::app::finish;
 use super::openapi::{self, Op};
+use crate::config::CorsSettings;
 
 /// The routes of one function and their operations.
 pub struct Api<S> {
@@ -47,6 +49,11 @@ impl<S: Clone + Send + Sync + 'static> Api<S> {
     /// The routes, to be given their state.
     pub fn router(self) -> Router<S> {
         self.router
+    }
+
+    /// The function's whole router: these routes on `state`, [`finish`]ed with `cors`.
+    pub fn serve(self, state: S, cors: &CorsSettings) -> Router {
+        finish(self.router.with_state(state), cors)
     }
 
     /// The function's part of the OpenAPI document.

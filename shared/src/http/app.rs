@@ -10,8 +10,10 @@ use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use lambda_http::RequestExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::config::CorsSettings;
+use crate::config::{ApiSettings, ConfigError, CorsSettings, Env};
+use crate::dynamo;
 use crate::error::ApiError;
+use crate::users;
 
 /// The response header that names the Lambda invocation, as every log line of it does.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -83,6 +85,22 @@ pub fn cors_layer(settings: &CorsSettings) -> CorsLayer {
 /// inside a span carrying its request id.
 pub fn init_logging() {
     lambda_http::tracing::init_default_subscriber();
+}
+
+/// A token-taking function's cold start: logging, its configuration read once (every
+/// problem reported at once), and a DynamoDB client within the configured bounds whose
+/// connection is opened now (on the users table, which every such function reads) rather
+/// than by the first request.
+pub async fn cold_start<C>(
+    read: impl FnOnce(Env) -> Result<C, ConfigError>,
+    settings: impl Fn(&C) -> &ApiSettings,
+) -> Result<(C, aws_sdk_dynamodb::Client), ConfigError> {
+    init_logging();
+    let config = read(Env::from_process())?;
+    let settings = settings(&config);
+    let client = dynamo::client(&settings.dynamo).await;
+    dynamo::warm_up(&client, &settings.identity.users_table, dynamo::key(users::PARTITION_KEY, "WARMUP")).await;
+    Ok((config, client))
 }
 
 /// Serves `router` as a Lambda function behind API Gateway.

@@ -1,15 +1,13 @@
 //! The authenticated caller, taken from `Authorization: Bearer <access token>`.
 
-use std::sync::Arc;
-
 use axum::extract::{FromRef, FromRequestParts};
 use http::header;
 use http::request::Parts;
 
 use crate::error::ApiError;
 use crate::ids::UserId;
-use crate::jwt::{Claims, TokenService, TokenType};
-use crate::users::UserDirectory;
+use crate::identity::Authenticator;
+use crate::jwt::Claims;
 
 /// A caller holding a valid access token of a user who exists. Handlers that take it are
 /// authenticated; a correctly signed token of a deleted or never-registered user is refused.
@@ -22,17 +20,12 @@ pub struct AuthUser {
 impl<S> FromRequestParts<S> for AuthUser
 where
     S: Send + Sync,
-    Arc<TokenService>: FromRef<S>,
-    UserDirectory: FromRef<S>,
+    Authenticator: FromRef<S>,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let VerifiedToken(claims) = VerifiedToken::from_request_parts(parts, state).await?;
-        if !UserDirectory::from_ref(state).exists(&claims.sub).await? {
-            tracing::info!("access token of a user who does not exist refused");
-            return Err(ApiError::TokenNotValid);
-        }
+        let claims = Authenticator::from_ref(state).authenticate(bearer_token(parts)?).await?;
         Ok(Self { user_id: claims.sub, claims })
     }
 }
@@ -45,17 +38,12 @@ pub struct VerifiedToken(pub Claims);
 impl<S> FromRequestParts<S> for VerifiedToken
 where
     S: Send + Sync,
-    Arc<TokenService>: FromRef<S>,
+    Authenticator: FromRef<S>,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts)?;
-        let claims = Arc::<TokenService>::from_ref(state).verify(token, TokenType::Access).map_err(|reason| {
-            tracing::info!(%reason, "access token refused");
-            ApiError::TokenNotValid
-        })?;
-        Ok(Self(claims))
+        Authenticator::from_ref(state).verify(bearer_token(parts)?).map(Self)
     }
 }
 

@@ -6,10 +6,7 @@
 //! ```ignore
 //! Api::new().route(list_operation, crud::list::<Task>).resource::<Task>()
 //! ```
-//! The router's state must give `OwnedTable<Task>`, the token service and the user directory
-//! by `FromRef`.
-
-use std::sync::Arc;
+//! The router's state must give `OwnedTable<Task>` and the `Authenticator` by `FromRef`.
 
 use axum::Json;
 use axum::extract::{FromRef, RawQuery, State};
@@ -24,10 +21,9 @@ use super::{Api, AuthUser, ItemId, JsonInput, QueryParams};
 use crate::error::ApiError;
 use crate::http::openapi::{Needs, Op};
 use crate::idempotency::IdempotencyKey;
-use crate::jwt::TokenService;
+use crate::identity::Authenticator;
 use crate::resource::{OwnedItem, Resource, View};
 use crate::store::{Inserted, KeyedCreate, Listing, OwnedTable, Page, Stored};
-use crate::users::UserDirectory;
 use crate::version::{IfMatch, Version};
 
 /// POST. With an `Idempotency-Key`, the item and the key's record are written together;
@@ -143,8 +139,7 @@ pub async fn delete<R: Resource + Stored>(
 impl<S> Api<S>
 where
     S: Clone + Send + Sync + 'static,
-    Arc<TokenService>: FromRef<S>,
-    UserDirectory: FromRef<S>,
+    Authenticator: FromRef<S>,
 {
     /// The five routes of the owned resource `R` (POST on `R::COLLECTION`; GET, PUT, PATCH and
     /// DELETE on `R::COLLECTION/{id}`), each with its operation.

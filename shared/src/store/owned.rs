@@ -183,12 +183,6 @@ impl<F: Stored> OwnedTable<F> {
         Self::key(&format!("{GUARD_PARTITION_PREFIX}{owner}"), unique)
     }
 
-    /// Opens the connection during init with one cheap read, so the first request does not pay
-    /// for it (see [`dynamo::warm_up`]).
-    pub async fn warm_up(&self) {
-        dynamo::warm_up(&self.client, &self.table, Self::key("WARMUP", "WARMUP")).await;
-    }
-
     /// The caller's item `id`, if it exists.
     pub async fn get(&self, owner: &UserId, id: &str) -> Result<Option<OwnedItem<F>>, ApiError> {
         match dynamo::get_item(&self.client, &self.table, Self::key(&owner.to_string(), id)).await? {

@@ -1,71 +1,13 @@
 //! What money is spent on, and what it is budgeted for. Every expense category can have a
 //! budget; SAVINGS is budgeted but never spent.
 
-use serde::{Deserialize, Serialize};
-use strum::{EnumString, IntoStaticStr, VariantNames};
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-    EnumString,
-    VariantNames,
-    IntoStaticStr,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum ExpenseCategory {
-    Food,
-    Data,
-    Transport,
-    Miscellaneous,
+shared::choices! {
+    pub enum ExpenseCategory in "SCREAMING_SNAKE_CASE" { Food, Data, Transport, Miscellaneous }
 }
 
-/// Declared in the order the summary lists them.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-    EnumString,
-    VariantNames,
-    IntoStaticStr,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum BudgetCategory {
-    Food,
-    Data,
-    Savings,
-    Transport,
-    Miscellaneous,
-}
-
-impl ExpenseCategory {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-impl BudgetCategory {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
+shared::choices! {
+    /// Declared in the order the summary lists them.
+    pub enum BudgetCategory in "SCREAMING_SNAKE_CASE" { Food, Data, Savings, Transport, Miscellaneous }
 }
 
 impl From<ExpenseCategory> for BudgetCategory {
@@ -84,6 +26,7 @@ mod tests {
     use super::*;
 
     use shared::choice;
+    use strum::VariantNames;
 
     #[test]
     fn spelled_in_capitals_only() {

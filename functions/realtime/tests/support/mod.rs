@@ -91,11 +91,11 @@ impl TestApp {
         environment.set("WEBSOCKET_MANAGEMENT_ENDPOINT", &gateway.start().await);
         let tasks = {
             let config = tasks::TasksConfig::from_env(environment.env()).expect("tasks configuration");
-            tasks::router(tasks::AppState::new(&config, environment.client.clone()), &config.cors)
+            tasks::api().serve(tasks::AppState::new(&config, environment.client.clone()), &config.api.cors)
         };
         let finance = {
             let config = finance::FinanceConfig::from_env(environment.env()).expect("finance configuration");
-            finance::router(finance::AppState::new(&config, environment.client.clone()), &config.cors)
+            finance::api().serve(finance::AppState::new(&config, environment.client.clone()), &config.api.cors)
         };
         adjust(&mut environment);
         let config = RealtimeConfig::from_env(environment.env()).expect("valid test configuration");
