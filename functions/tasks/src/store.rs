@@ -1,10 +1,9 @@
 //! The only DynamoDB knowledge of the tasks function: one `(owner, id)` table, listed newest
 //! first with its filters applied by DynamoDB.
 
-use shared::dynamo;
 use shared::store::{Filter, Listing, Scope, Stored};
 
-use crate::domain::{Status, Task, TaskFilter};
+use crate::domain::{Priority, Status, Task, TaskFilter};
 
 impl Stored for Task {}
 
@@ -13,25 +12,15 @@ impl Listing for Task {
 
     /// Newest first; filters narrow a page, they never widen the read.
     fn read(filter: &TaskFilter) -> (Scope, Filter) {
-        let mut conditions = Filter::default();
-        if let Some(status) = filter.status {
-            conditions = conditions.equals("status", dynamo::string(status.as_str()));
-        }
-        match filter.completed {
-            Some(true) => conditions = conditions.equals("status", dynamo::string(Status::Completed.as_str())),
-            Some(false) => conditions = conditions.not_equals("status", dynamo::string(Status::Completed.as_str())),
-            None => {}
-        }
-        if let Some(priority) = filter.priority {
-            conditions = conditions.equals("priority", dynamo::string(priority.as_str()));
-        }
-        // Tasks without a due date have no attribute, so both comparisons leave them out.
-        if let Some(before) = filter.due_before {
-            conditions = conditions.less_than("due_date", dynamo::string(before.to_string()));
-        }
-        if let Some(after) = filter.due_after {
-            conditions = conditions.greater_than("due_date", dynamo::string(after.to_string()));
-        }
+        let completed = Status::Completed.as_str();
+        let conditions = Filter::default()
+            .equals("status", filter.status.map(Status::as_str))
+            .equals("status", (filter.completed == Some(true)).then_some(completed))
+            .not_equals("status", (filter.completed == Some(false)).then_some(completed))
+            .equals("priority", filter.priority.map(Priority::as_str))
+            // Tasks without a due date have no attribute, so both comparisons leave them out.
+            .less_than("due_date", filter.due_before.map(|day| day.to_string()))
+            .greater_than("due_date", filter.due_after.map(|day| day.to_string()));
         (Scope::ById, conditions)
     }
 }

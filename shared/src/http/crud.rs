@@ -4,7 +4,7 @@
 //! implementing [`Listed`] (the query string) and `store::Listing` (the table).
 //!
 //! ```ignore
-//! Api::new().route(list_operation, crud::list::<Task>).resource::<Task>()
+//! Api::new().list::<Task>("List your tasks", &parameters).resource::<Task>()
 //! ```
 //! The router's state must give `OwnedTable<Task>` and the `Authenticator` by `FromRef`.
 
@@ -13,13 +13,14 @@ use axum::extract::{FromRef, RawQuery, State};
 use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::openapi::path::HttpMethod;
 
 use super::idempotency;
 use super::response::{created, with_etag};
 use super::{Api, AuthUser, ItemId, JsonInput, QueryParams};
 use crate::error::ApiError;
-use crate::http::openapi::{Needs, Op};
+use crate::http::openapi::{self, Needs, Op};
 use crate::idempotency::IdempotencyKey;
 use crate::identity::Authenticator;
 use crate::resource::{OwnedItem, Resource, View};
@@ -141,6 +142,26 @@ where
     S: Clone + Send + Sync + 'static,
     Authenticator: FromRef<S>,
 {
+    /// GET on `R::COLLECTION`: one page of the caller's items, documented with `summary` and
+    /// the list's own `parameters` (name, description, schema), which must be the ones
+    /// `R::query` reads, in its order: otherwise this panics, when the function's routes are
+    /// first built.
+    pub fn list<R>(self, summary: &str, parameters: &[(&str, &str, RefOr<Schema>)]) -> Self
+    where
+        R: Listed,
+        R::View: ToSchema,
+        OwnedTable<R>: FromRef<S>,
+    {
+        let names: Vec<&str> = parameters.iter().map(|(name, ..)| *name).collect();
+        assert_eq!(names, R::PARAMETERS, "GET {} documents the parameters it reads", R::COLLECTION);
+        let tag = R::COLLECTION.trim_start_matches('/');
+        let needs = Needs { token: true, query: true, database: true, ..Needs::default() };
+        let operation = Op::new(HttpMethod::Get, R::COLLECTION, tag, &format!("list_{tag}"), summary, needs)
+            .query(&[openapi::page_parameters(), parameters.to_vec()].concat())
+            .answers_page::<View<R::View>>(&format!("One page of {tag}."));
+        self.route(operation, list::<R>)
+    }
+
     /// The five routes of the owned resource `R` (POST on `R::COLLECTION`; GET, PUT, PATCH and
     /// DELETE on `R::COLLECTION/{id}`), each with its operation.
     pub fn resource<R>(self) -> Self

@@ -35,30 +35,33 @@ pub struct Filter {
     values: Vec<(String, AttributeValue)>,
 }
 
+/// Each comparison is with a string, and is added only when there is one to compare with,
+/// so that an optional list parameter reads as one line.
 impl Filter {
-    fn compare(mut self, attribute: &str, operator: &str, value: AttributeValue) -> Self {
+    fn compare(mut self, attribute: &str, operator: &str, value: Option<impl Into<String>>) -> Self {
+        let Some(value) = value else { return self };
         let name = format!("#f{}", self.names.len());
         let placeholder = format!(":f{}", self.values.len());
         self.clauses.push(format!("{name} {operator} {placeholder}"));
         self.names.push((name, attribute.to_owned()));
-        self.values.push((placeholder, value));
+        self.values.push((placeholder, AttributeValue::S(value.into())));
         self
     }
 
-    pub fn equals(self, attribute: &str, value: AttributeValue) -> Self {
+    pub fn equals(self, attribute: &str, value: Option<impl Into<String>>) -> Self {
         self.compare(attribute, "=", value)
     }
 
-    pub fn less_than(self, attribute: &str, value: AttributeValue) -> Self {
+    pub fn not_equals(self, attribute: &str, value: Option<impl Into<String>>) -> Self {
+        self.compare(attribute, "<>", value)
+    }
+
+    pub fn less_than(self, attribute: &str, value: Option<impl Into<String>>) -> Self {
         self.compare(attribute, "<", value)
     }
 
-    pub fn greater_than(self, attribute: &str, value: AttributeValue) -> Self {
+    pub fn greater_than(self, attribute: &str, value: Option<impl Into<String>>) -> Self {
         self.compare(attribute, ">", value)
-    }
-
-    pub fn not_equals(self, attribute: &str, value: AttributeValue) -> Self {
-        self.compare(attribute, "<>", value)
     }
 
     fn apply(self, mut query: QueryFluentBuilder) -> QueryFluentBuilder {

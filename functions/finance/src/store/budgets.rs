@@ -2,12 +2,11 @@
 //! item per `<month>#<category>` keeps one budget per slot, even when two requests race.
 
 use shared::calendar::Month;
-use shared::dynamo;
 use shared::ids::UserId;
 use shared::store::{Filter, KeyRange, Listing, OwnedTable, Scope, SortIndex, Stored};
 use shared::{ApiError, Conflict};
 
-use crate::domain::{Budget, BudgetFilter};
+use crate::domain::{Budget, BudgetCategory, BudgetFilter};
 
 pub const BY_MONTH: SortIndex = SortIndex { name: "by_month", sort_key: "month_id" };
 
@@ -37,10 +36,7 @@ impl Listing for Budget {
 
     fn read(filter: &BudgetFilter) -> (Scope, Filter) {
         let range = filter.month.map_or(KeyRange::All, month_range);
-        let mut conditions = Filter::default();
-        if let Some(category) = filter.category {
-            conditions = conditions.equals("category", dynamo::string(category.as_str()));
-        }
+        let conditions = Filter::default().equals("category", filter.category.map(BudgetCategory::as_str));
         (Scope::Index(BY_MONTH, range), conditions)
     }
 }

@@ -2,11 +2,10 @@
 
 use shared::ApiError;
 use shared::calendar::{CalendarDate, Month};
-use shared::dynamo;
 use shared::ids::UserId;
 use shared::store::{Filter, KeyRange, Listing, OwnedTable, Scope, SortIndex, Stored};
 
-use crate::domain::{Expense, ExpenseFilter};
+use crate::domain::{Expense, ExpenseCategory, ExpenseFilter};
 
 pub const BY_DATE: SortIndex = SortIndex { name: "by_date", sort_key: "date_id" };
 
@@ -29,10 +28,7 @@ impl Listing for Expense {
     type Query = ExpenseFilter;
 
     fn read(filter: &ExpenseFilter) -> (Scope, Filter) {
-        let mut conditions = Filter::default();
-        if let Some(category) = filter.category {
-            conditions = conditions.equals("category", dynamo::string(category.as_str()));
-        }
+        let conditions = Filter::default().equals("category", filter.category.map(ExpenseCategory::as_str));
         (Scope::Index(BY_DATE, days(filter.from, filter.to)), conditions)
     }
 }
