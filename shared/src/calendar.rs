@@ -10,6 +10,7 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
 use crate::clock;
+use crate::schema::text;
 
 const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 pub const DATE_MESSAGE: &str = "Enter a valid date in the form YYYY-MM-DD.";
@@ -114,12 +115,8 @@ macro_rules! year_pattern {
 
 impl utoipa::PartialSchema for CalendarDate {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
-            .pattern(Some(concat!("^", year_pattern!(), r"-[0-9]{2}-[0-9]{2}$")))
-            .examples(["2026-11-23"])
-            .into()
+        let date = utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date);
+        text(concat!("^", year_pattern!(), r"-[0-9]{2}-[0-9]{2}$"), "2026-11-23").format(Some(date)).into()
     }
 }
 
@@ -127,11 +124,7 @@ impl utoipa::ToSchema for CalendarDate {}
 
 impl utoipa::PartialSchema for Month {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .pattern(Some(concat!("^", year_pattern!(), "-(0[1-9]|1[0-2])$")))
-            .examples(["2026-11"])
-            .into()
+        text(concat!("^", year_pattern!(), "-(0[1-9]|1[0-2])$"), "2026-11").into()
     }
 }
 

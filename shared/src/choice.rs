@@ -11,11 +11,13 @@ use strum::VariantNames;
 /// alike by serde and strum, with an OpenAPI schema and `as_str`. The crate that uses it
 /// depends on `serde`, `strum` and `utoipa`. Attributes given before `pub enum` (a doc
 /// comment, `#[derive(Default)]`) are kept.
+// `$case` is a `tt`, not a `literal`: utoipa's derive does not see a literal fragment inside
+// `#[serde(...)]`, and would document the variants unrenamed.
 #[macro_export]
 macro_rules! choices {
     (
         $(#[$attribute:meta])*
-        pub enum $name:ident in $case:literal { $($variants:tt)* }
+        pub enum $name:ident in $case:tt { $($variants:tt)* }
     ) => {
         $(#[$attribute])*
         #[derive(
@@ -60,6 +62,11 @@ mod tests {
         assert_eq!(parse::<Colour>("deep_blue"), Ok(Colour::DeepBlue));
         assert_eq!(parse::<Colour>("DeepBlue"), Err("Enter one of: red, deep_blue.".to_owned()));
         assert!(parse::<Colour>("").is_err());
-        assert_eq!((Colour::DeepBlue.as_str(), serde_json::to_string(&Colour::DeepBlue).unwrap()), ("deep_blue", "\"deep_blue\"".to_owned()));
+        let schema = serde_json::to_value(<Colour as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["enum"], serde_json::json!(["red", "deep_blue"]), "the document spells them alike");
+        assert_eq!(
+            (Colour::DeepBlue.as_str(), serde_json::to_string(&Colour::DeepBlue).unwrap()),
+            ("deep_blue", "\"deep_blue\"".to_owned())
+        );
     }
 }

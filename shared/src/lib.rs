@@ -2,7 +2,8 @@
 //!
 //! * domain, plain types and rules (no axum, no AWS types, no `ApiError`): [`calendar`],
 //!   [`choice`], [`clock`], [`field`], [`idempotency`] (keys and fingerprints), [`ids`],
-//!   [`resource`] (what a resource declares), [`version`] (versions and `If-Match`);
+//!   [`resource`] (what a resource declares), [`schema`] (of value types), [`version`]
+//!   (versions and `If-Match`);
 //! * [`store`]: the only DynamoDB calls of owned resources, on [`dynamo`] and [`aws`];
 //! * [`http`]: extractors, the shared CRUD handlers, responses, and [`error`]'s mapping of
 //!   every error to the contract's JSON; `http::openapi` documents them.
@@ -25,6 +26,7 @@ pub mod ids;
 pub mod jwt;
 pub mod password;
 pub mod resource;
+pub mod schema;
 pub mod store;
 pub mod users;
 pub mod version;

@@ -3,7 +3,7 @@
 //! Run by `local/test`, which starts DynamoDB Local and exports its endpoint.
 
 use auth::store::revocations::RevocationStore;
-use auth::{AppState, api, AuthConfig};
+use auth::{AppState, AuthConfig, api};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
@@ -119,7 +119,7 @@ async fn duplicates_are_conflicts_case_insensitively() {
     assert_error(&same_email, 409, "conflict");
     assert!(same_email.body["errors"]["email"].is_array());
     assert!(same_email.body["errors"].get("username").is_none());
-    assert_eq!(app.item_count(&app.config.users_table()).await, 3, "one user and two guards");
+    assert_eq!(app.item_count(app.config.users_table()).await, 3, "one user and two guards");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -135,7 +135,7 @@ async fn racing_registrations_have_one_winner() {
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 19, "{statuses:?}");
     // One user, its username guard and its email guard; the losers left nothing behind.
-    assert_eq!(app.item_count(&app.config.users_table()).await, 3);
+    assert_eq!(app.item_count(app.config.users_table()).await, 3);
 }
 
 #[tokio::test]
@@ -164,7 +164,7 @@ async fn invalid_registrations_change_nothing() {
         assert_error(&response, 400, "invalid");
         assert!(response.body["errors"][field].is_array(), "{body} -> {}", response.body);
     }
-    assert_eq!(app.item_count(&app.config.users_table()).await, 0);
+    assert_eq!(app.item_count(app.config.users_table()).await, 0);
 
     // Email may be absent or null.
     assert_eq!(
@@ -191,7 +191,7 @@ async fn body_rules_of_the_contract() {
     let huge = format!(r#"{{"username":"{}"}}"#, "x".repeat(64 * 1024));
     let too_large = app.send(request().header("content-type", "application/json").raw_body(&huge)).await;
     assert_error(&too_large, 413, "payload_too_large");
-    assert_eq!(app.item_count(&app.config.users_table()).await, 0);
+    assert_eq!(app.item_count(app.config.users_table()).await, 0);
 }
 
 #[tokio::test]
@@ -203,7 +203,7 @@ async fn a_body_that_is_not_utf8_is_a_parse_error() {
             .bytes_body(b"{\"username\": \"\xff\xfe\", \"password\": \"\xc3\"}");
         assert_error(&app.send(request).await, 400, "parse_error");
     }
-    assert_eq!(app.item_count(&app.config.users_table()).await, 0);
+    assert_eq!(app.item_count(app.config.users_table()).await, 0);
 }
 
 #[tokio::test]

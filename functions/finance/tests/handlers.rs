@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
-use finance::{AppState, api, FinanceConfig};
+use finance::{AppState, FinanceConfig, api};
 use serde_json::{Value, json};
 use shared::dynamo::Item;
 use shared::ids::UserId;

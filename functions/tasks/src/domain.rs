@@ -216,9 +216,9 @@ pub fn parse_bool(raw: &str) -> Result<bool, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strum::VariantNames;
     use serde_json::json;
     use shared::choice;
+    use strum::VariantNames;
 
     fn input(value: serde_json::Value) -> TaskInput {
         shared::http::body::parse(value.to_string().as_bytes()).unwrap()

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
 use serde_json::{Value, json};
-use tasks::{AppState, api, TasksConfig};
+use tasks::{AppState, TasksConfig, api};
 use testkit::{
     TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
 };

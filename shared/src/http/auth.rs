@@ -5,8 +5,8 @@ use http::header;
 use http::request::Parts;
 
 use crate::error::ApiError;
-use crate::ids::UserId;
 use crate::identity::Authenticator;
+use crate::ids::UserId;
 use crate::jwt::Claims;
 
 /// A caller holding a valid access token of a user who exists. Handlers that take it are

@@ -9,12 +9,13 @@
 //! The router's state must give `OwnedTable<Task>` and the `Authenticator` by `FromRef`.
 
 use axum::Json;
-use axum::extract::{FromRef, RawQuery, State};
+use axum::extract::{FromRef, FromRequestParts, RawQuery, State};
 use axum::response::Response;
+use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use utoipa::ToSchema;
-use utoipa::openapi::{RefOr, Schema};
 use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::{RefOr, Schema};
 
 use super::idempotency;
 use super::response::{created, with_etag};
@@ -23,6 +24,7 @@ use crate::error::ApiError;
 use crate::http::openapi::{self, Needs, Op};
 use crate::idempotency::IdempotencyKey;
 use crate::identity::Authenticator;
+use crate::ids::UserId;
 use crate::resource::{OwnedItem, Resource, View};
 use crate::store::{Inserted, KeyedCreate, Listing, OwnedTable, Page, Stored};
 use crate::version::{IfMatch, Version};
@@ -88,53 +90,66 @@ pub async fn list<R: Listed>(
     Ok(Json(items.map(|item| item.view())))
 }
 
-pub async fn get<R: Resource + Stored>(
-    State(table): State<OwnedTable<R>>,
-    caller: AuthUser,
-    ItemId(id): ItemId,
-) -> Result<Response, ApiError> {
-    let item = table.get(&caller.user_id, &id).await?.ok_or(ApiError::NotFound)?;
-    Ok(with_etag(item.version, item.view()))
+pub async fn get<R: Owned>(item: ItemOf<R>) -> Result<Response, ApiError> {
+    let stored = item.table.get(&item.owner, &item.id).await?.ok_or(ApiError::NotFound)?;
+    Ok(with_etag(stored.version, stored.view()))
 }
 
 /// PUT: full replacement; omitted fields go back to their defaults.
-pub async fn replace<R: Resource + Stored>(
-    State(table): State<OwnedTable<R>>,
-    caller: AuthUser,
-    ItemId(id): ItemId,
-    if_match: IfMatch,
-    body: JsonInput<R::Input>,
-) -> Result<Response, ApiError> {
+pub async fn replace<R: Owned>(item: ItemOf<R>, if_match: IfMatch, body: Body<R>) -> Result<Response, ApiError> {
     let fields = body.check(R::full(body.value.clone()))?;
-    let item = table.update(&caller.user_id, &id, &if_match, |current| Ok(current.successor(fields.clone()))).await?;
-    Ok(with_etag(item.version, item.view()))
+    let updated = item.table.update(&item.owner, &item.id, &if_match, |current| Ok(current.successor(fields.clone())));
+    let stored = updated.await?;
+    Ok(with_etag(stored.version, stored.view()))
 }
 
 /// PATCH: only the fields sent change.
-pub async fn patch<R: Resource + Stored>(
-    State(table): State<OwnedTable<R>>,
-    caller: AuthUser,
-    ItemId(id): ItemId,
-    if_match: IfMatch,
-    body: JsonInput<R::Input>,
-) -> Result<Response, ApiError> {
-    let item = table
-        .update(&caller.user_id, &id, &if_match, |current| {
+pub async fn patch<R: Owned>(item: ItemOf<R>, if_match: IfMatch, body: Body<R>) -> Result<Response, ApiError> {
+    let stored = item
+        .table
+        .update(&item.owner, &item.id, &if_match, |current| {
             let fields = body.check(current.fields.patch(body.value.clone()))?;
             Ok(current.successor(fields))
         })
         .await?;
-    Ok(with_etag(item.version, item.view()))
+    Ok(with_etag(stored.version, stored.view()))
 }
 
-pub async fn delete<R: Resource + Stored>(
-    State(table): State<OwnedTable<R>>,
-    caller: AuthUser,
-    ItemId(id): ItemId,
-    if_match: IfMatch,
-) -> Result<StatusCode, ApiError> {
-    table.remove(&caller.user_id, &id, &if_match).await?;
+pub async fn delete<R: Owned>(item: ItemOf<R>, if_match: IfMatch) -> Result<StatusCode, ApiError> {
+    item.table.remove(&item.owner, &item.id, &if_match).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A resource the shared handlers serve: its rules, and how it is stored.
+pub trait Owned: Resource + Stored {}
+
+impl<R: Resource + Stored> Owned for R {}
+
+/// The body of a create, replace or patch of `R`.
+type Body<R> = JsonInput<<R as Resource>::Input>;
+
+/// The item a request on `R::COLLECTION/{id}` names, of the authenticated caller, in `R`'s
+/// table. Read in this order: the token (401), then the id (404).
+pub struct ItemOf<R> {
+    table: OwnedTable<R>,
+    owner: UserId,
+    id: String,
+}
+
+impl<S, R> FromRequestParts<S> for ItemOf<R>
+where
+    S: Send + Sync,
+    R: Send + Sync,
+    Authenticator: FromRef<S>,
+    OwnedTable<R>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let caller = AuthUser::from_request_parts(parts, state).await?;
+        let ItemId(id) = ItemId::from_request_parts(parts, state).await?;
+        Ok(Self { table: OwnedTable::from_ref(state), owner: caller.user_id, id })
+    }
 }
 
 impl<S> Api<S>
@@ -197,44 +212,30 @@ where
     let written = Needs { body: true, ..base };
     let one = Needs { item: true, ..base };
     let changed = Needs { body: true, item: true, if_match: true, ..base };
+    let op = |method, path: &str, verb: &str, summary: &str, needs| {
+        Op::new(method, path, tag, &format!("{verb}_{noun}"), &format!("{summary} {a_noun}"), needs)
+    };
     [
-        Op::new(HttpMethod::Post, collection, tag, &format!("create_{noun}"), &format!("Create {a_noun}"), written)
+        op(HttpMethod::Post, collection, "create", "Create", written)
             .idempotency_key()
             .body_requiring::<R::Input>(R::REQUIRED)
             .answers::<View<R::View>>(201, &format!("The new {noun}."), true, true),
-        Op::new(
-            HttpMethod::Get,
-            &item,
-            tag,
-            &format!("get_{noun}"),
-            &format!("Read {a_noun}"),
-            Needs { conflict: false, ..one },
-        )
-        .answers::<View<R::View>>(200, &format!("The {noun}."), true, false),
-        Op::new(HttpMethod::Put, &item, tag, &format!("replace_{noun}"), &format!("Replace {a_noun}"), changed)
+        op(HttpMethod::Get, &item, "get", "Read", Needs { conflict: false, ..one }).answers::<View<R::View>>(
+            200,
+            &format!("The {noun}."),
+            true,
+            false,
+        ),
+        op(HttpMethod::Put, &item, "replace", "Replace", changed)
             .description("Full replacement: omitted fields go back to their defaults.")
             .body_requiring::<R::Input>(R::REQUIRED)
             .answers::<View<R::View>>(200, &format!("The {noun}, one version later."), true, false),
-        Op::new(
-            HttpMethod::Patch,
-            &item,
-            tag,
-            &format!("update_{noun}"),
-            &format!("Update some fields of {a_noun}"),
-            changed,
-        )
-        .description("Only the fields sent change; a body with nothing to change is 400.")
-        .body_not_empty::<R::Input>()
-        .answers::<View<R::View>>(200, &format!("The {noun}, one version later."), true, false),
-        Op::new(
-            HttpMethod::Delete,
-            &item,
-            tag,
-            &format!("delete_{noun}"),
-            &format!("Delete {a_noun}"),
-            Needs { if_match: true, conflict: false, ..one },
-        )
-        .answers_empty(204, "Deleted."),
+        op(HttpMethod::Patch, &item, "update", "Update some fields of", changed)
+            .description("Only the fields sent change; a body with nothing to change is 400.")
+            .body_not_empty::<R::Input>()
+            .answers::<View<R::View>>(200, &format!("The {noun}, one version later."), true, false),
+        op(HttpMethod::Delete, &item, "delete", "Delete", Needs { if_match: true, conflict: false, ..one })
+            .answers_empty(204, "Deleted."),
     ]
 }
 

@@ -82,3 +82,107 @@ fn description(field: Field<String>, errors: &mut FieldErrors) -> Option<String>
     }
     Some(description)
 }
+
+/// The rules above, as each of the two resources applies them through its own body.
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use shared::calendar::{CalendarDate, Month};
+    use shared::resource::Resource;
+
+    use super::*;
+    use crate::domain::{Budget, BudgetInput, Expense, ExpenseInput};
+
+    fn body<R: Resource>(value: Value) -> R::Input {
+        shared::http::body::parse(value.to_string().as_bytes()).unwrap()
+    }
+
+    /// Both resources' errors for `value`, with the expense's `date` or budget's `month` in
+    /// place of `"period"`.
+    fn errors(value: Value) -> [(FieldErrors, &'static str); 2] {
+        let with_period = |name: &str| {
+            Value::Object(
+                value
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (if k == "period" { name } else { k }.to_owned(), v.clone()))
+                    .collect(),
+            )
+        };
+        [
+            (Expense::full(body::<Expense>(with_period("date"))).unwrap_err(), "date"),
+            (Budget::full(body::<Budget>(with_period("month"))).unwrap_err(), "month"),
+        ]
+    }
+
+    #[test]
+    fn the_documented_required_fields_are_the_required_ones() {
+        for (missing, _) in errors(json!({})) {
+            for field in Expense::REQUIRED.iter().chain(Budget::REQUIRED) {
+                assert_eq!(missing.get(field).unwrap(), ["This field is required."], "{field}");
+            }
+        }
+        assert!(Expense::full(body::<Expense>(json!({"amount": 1, "category": "DATA"}))).is_ok());
+        assert!(Budget::full(body::<Budget>(json!({"amount": 1, "category": "SAVINGS"}))).is_ok());
+    }
+
+    #[test]
+    fn defaults() {
+        let today: CalendarDate = "2026-11-23".parse().unwrap();
+        let input = body::<Expense>(json!({"amount": 12.5, "category": "FOOD"}));
+        let fields = EntryFields::full(ExpenseInput::entry(input), today).unwrap();
+        assert_eq!(
+            (fields.amount.to_string(), fields.description.as_str(), fields.period),
+            ("12.50".into(), "", today)
+        );
+        let november: Month = "2026-11".parse().unwrap();
+        let input = body::<Budget>(json!({"amount": "250", "category": "SAVINGS"}));
+        let fields = EntryFields::full(BudgetInput::entry(input), november).unwrap();
+        assert_eq!((fields.description.as_str(), fields.period), ("", november));
+    }
+
+    #[test]
+    fn no_field_may_be_null() {
+        let nulls = json!({"amount": null, "category": null, "period": null, "description": null});
+        for (errors, period) in errors(nulls) {
+            for field in ["amount", "category", period, "description"] {
+                assert_eq!(errors.get(field).unwrap(), ["This field may not be null."], "{field}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrongly_typed_field_is_reported_with_every_other_problem() {
+        for (errors, _) in errors(json!({"amount": "abc", "description": null})) {
+            assert_eq!(errors.get("amount").unwrap(), ["A valid number is required."]);
+            assert_eq!(errors.get("category").unwrap(), ["This field is required."]);
+            assert_eq!(errors.get("description").unwrap(), ["This field may not be null."]);
+        }
+        let current = Expense::full(body::<Expense>(json!({"amount": 1, "category": "FOOD"}))).unwrap();
+        let errors = current.patch(body::<Expense>(json!({"amount": true}))).unwrap_err();
+        assert_eq!(errors.get("amount").unwrap(), ["A valid number is required."]);
+        assert!(errors.get("non_field_errors").is_none(), "a wrongly typed field was still sent");
+    }
+
+    #[test]
+    fn description_is_at_most_500_characters() {
+        let ok = json!({"amount": "1", "category": "DATA", "description": "é".repeat(500)});
+        assert!(Expense::full(body::<Expense>(ok)).is_ok());
+        for (errors, _) in errors(json!({"amount": "1", "category": "DATA", "description": "x".repeat(501)})) {
+            assert_eq!(errors.get("description").unwrap(), ["Ensure this field has no more than 500 characters."]);
+        }
+    }
+
+    #[test]
+    fn patch_changes_only_what_is_sent() {
+        let current =
+            Expense::full(body::<Expense>(json!({"amount": "3", "category": "DATA", "date": "2026-01-02"}))).unwrap();
+        let patched = current.patch(body::<Expense>(json!({"amount": "4.10"}))).unwrap();
+        assert_eq!(patched, Expense { amount: Amount::parse("4.1").unwrap(), ..current.clone() });
+        let errors = current.patch(body::<Expense>(json!({"id": "x"}))).unwrap_err();
+        assert!(errors.get("non_field_errors").is_some(), "read-only fields alone change nothing");
+        let errors = current.patch(body::<Expense>(json!({"date": null}))).unwrap_err();
+        assert_eq!(errors.get("date").unwrap(), ["This field may not be null."]);
+    }
+}

@@ -136,11 +136,7 @@ impl utoipa::ToSchema for Amount {}
 /// Sums and differences are answered as strings with two decimals, negative when over.
 impl utoipa::PartialSchema for Money {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .pattern(Some(r"^-?[0-9]+\.[0-9]{2}$"))
-            .examples(["12.50"])
-            .into()
+        shared::schema::text(r"^-?[0-9]+\.[0-9]{2}$", "12.50").into()
     }
 }
 

@@ -76,24 +76,18 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::domain::{BudgetFields, BudgetInput, ExpenseFields, ExpenseInput};
+    use shared::resource::Resource;
+
+    fn entry<R: Resource>(body: serde_json::Value) -> R {
+        R::full(shared::http::body::parse(body.to_string().as_bytes()).unwrap()).unwrap()
+    }
 
     fn expense(amount: &str, category: &str, date: &str) -> Expense {
-        let body = json!({"amount": amount, "category": category, "date": date}).to_string();
-        let fields = ExpenseFields::full(
-            shared::http::body::parse::<ExpenseInput>(body.as_bytes()).unwrap().entry(),
-            date.parse().unwrap(),
-        );
-        Expense::from(fields.unwrap())
+        entry(json!({"amount": amount, "category": category, "date": date}))
     }
 
     fn budget(amount: &str, category: &str, month: &str) -> Budget {
-        let body = json!({"amount": amount, "category": category, "month": month}).to_string();
-        let fields = BudgetFields::full(
-            shared::http::body::parse::<BudgetInput>(body.as_bytes()).unwrap().entry(),
-            month.parse().unwrap(),
-        );
-        Budget::from(fields.unwrap())
+        entry(json!({"amount": amount, "category": category, "month": month}))
     }
 
     #[test]
