@@ -391,6 +391,37 @@ def test_unknown_usernames_are_throttled_the_same_way(api: Api) -> None:
     api.tokens(bystander)
 
 
+def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit(
+    base_url: str, api: Api, user: User
+) -> None:
+    """Forty wrong passwords for one name at once, served by several instances of the auth
+    function: each attempt is counted before its password is checked, so a 401 is a password
+    checked and a 429 one refused unchecked; a burst gets what sequential attempts get."""
+    burst = 40
+    start = threading.Barrier(burst)
+    clients = [make_client(base_url) for _ in range(burst)]
+
+    def attempt(i: int) -> httpx.Response:
+        client = clients[i]
+        client.post("/auth/verify", json={"token": "warm-up"})
+        start.wait(timeout=60)
+        return client.post("/auth/login", json={"username": user.username, "password": f"wrong-password-{i}"})
+
+    try:
+        with ThreadPoolExecutor(max_workers=burst) as pool:
+            responses = list(pool.map(attempt, range(burst)))
+    finally:
+        for c in clients:
+            c.close()
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [401] * LOGIN_MAX_FAILURES + [429] * (burst - LOGIN_MAX_FAILURES), statuses
+    for response in responses:
+        assert_error(response, response.status_code, "invalid_credentials" if response.status_code == 401 else "throttled")
+    # Locked afterwards, for the right password too.
+    assert_error(api.login(user.username, user.password), 429, "throttled")
+
+
 def test_wrong_password_and_unknown_user_look_the_same(api: Api, user: User) -> None:
     wrong_password = api.login(user.username, "not-the-password-1")
     unknown_user = api.login(unique_username("nobody"), "not-the-password-1")

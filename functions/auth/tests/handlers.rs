@@ -270,6 +270,24 @@ async fn repeated_failures_are_throttled_even_for_the_right_password() {
     assert_eq!(app.login("ivan", PASSWORD).await.status, 200);
 }
 
+/// Attempts are counted before their password is checked, so a burst gets the checks that
+/// sequential attempts get (LOGIN_MAX_FAILURES is 3 here), and the name is locked after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit() {
+    let app = TestApp::new().await;
+    app.register("judy", None).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let router = app.router.clone();
+        let body = json!({"username": "judy", "password": format!("wrong password {i}")});
+        attempts.spawn(async move { call(&router, TestRequest::new("POST", "/auth/login").json(&body)).await.status });
+    }
+    let statuses: Vec<u16> = attempts.join_all().await.into_iter().map(|s| s.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 3, "password checks: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 21, "{statuses:?}");
+    assert_error(&app.login("judy", PASSWORD).await, 429, "throttled");
+}
+
 #[tokio::test]
 async fn a_success_resets_the_failure_count() {
     let app = TestApp::new().await;

@@ -12,6 +12,7 @@ use shared::{ApiError, FieldErrors, clock};
 
 use crate::domain::LoginName;
 use crate::state::AppState;
+use crate::store::Attempt;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
@@ -24,8 +25,9 @@ pub struct LoginRequest {
     password: Field<String>,
 }
 
-/// Unknown users and wrong passwords get the same answer after the same work:
-/// two reads, one Argon2id verification, one failure count.
+/// Unknown users and wrong passwords get the same answer after the same work: the attempt
+/// counted (refused, without a password check, once the window's attempts are spent), one
+/// read, one Argon2id verification.
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LoginRequest>,
@@ -39,28 +41,21 @@ pub async fn login(
 
     let login = LoginName::parse(&name);
     let throttle_key = login.throttle_key();
-    let now = clock::epoch_seconds(clock::now());
-    let mut has_failures = false;
     if let Some(key) = &throttle_key {
-        let window = state.throttle.get(key).await?;
-        if let Some(retry_after_secs) = state.throttle_policy.retry_after(window, now) {
+        let now = clock::epoch_seconds(clock::now());
+        if let Attempt::Refused { retry_after_secs } = state.throttle.reserve(key, now, &state.throttle_policy).await? {
             return Err(ApiError::Throttled { retry_after_secs });
         }
-        has_failures = window.is_some();
     }
 
     let user = state.users.find_by_login(&login).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let verification = state.hasher.verify(SecretString::from(password.clone()), stored_hash).await;
-
     let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
-        if let Some(key) = &throttle_key {
-            state.throttle.record_failure(key, now, state.throttle_policy.window.as_secs() as i64).await?;
-        }
         return Err(ApiError::InvalidCredentials);
     };
 
-    if has_failures && let Some(key) = &throttle_key {
+    if let Some(key) = &throttle_key {
         state.throttle.clear(key).await?;
     }
     if needs_rehash {

@@ -5,5 +5,5 @@ pub mod throttle;
 pub mod users;
 
 pub use revocations::RevocationStore;
-pub use throttle::ThrottleStore;
+pub use throttle::{Attempt, ThrottleStore};
 pub use users::{CreateUserError, UserStore};

@@ -1,13 +1,30 @@
-//! Failed-login counters, one item per login name, deleted by TTL when the window ends.
+//! Login attempt counters, one item per login name, deleted by TTL when the window ends: an
+//! attempt is counted before its password is checked, and a right password clears the count.
 
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::dynamo::{self, from_item, key, to_item};
 
-use crate::domain::FailureWindow;
+use crate::domain::{FailureWindow, ThrottlePolicy};
+
+/// Whether an attempt may check its password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted: check it (and clear the count if it is right).
+    Allowed,
+    /// The window's attempts are spent.
+    Refused { retry_after_secs: u64 },
+}
+
+enum Counted {
+    Yes,
+    No(Option<FailureWindow>),
+}
 
 #[derive(Clone)]
 pub struct ThrottleStore {
@@ -29,40 +46,75 @@ impl ThrottleStore {
         Self { client, table: table.into() }
     }
 
-    pub async fn get(&self, pk: &str) -> Result<Option<FailureWindow>, ApiError> {
-        Ok(match dynamo::get_item(&self.client, &self.table, key("pk", pk)).await? {
-            Some(item) => {
-                let item: FailureItem = from_item(item)?;
-                Some(FailureWindow { failures: item.failures, window_ends: item.window_ends })
+    /// Counts one attempt of login name `pk` before its password is checked: in the open
+    /// window while it has attempts left, or in a new window when none is open. Both are
+    /// conditional writes, so however many attempts arrive at once, a window never counts
+    /// more than `policy.max_failures` of them, and each attempt it refuses is answered
+    /// without a password check.
+    pub async fn reserve(&self, pk: &str, now: i64, policy: &ThrottlePolicy) -> Result<Attempt, ApiError> {
+        // Each pass either ends or finds that another request opened or closed a window
+        // in between; three cover every such interleaving but pathological clock skew.
+        for _ in 0..3 {
+            match self.count_in_open_window(pk, now, policy.max_failures).await? {
+                Counted::Yes => return Ok(Attempt::Allowed),
+                Counted::No(Some(window)) => {
+                    if let Some(retry_after_secs) = policy.retry_after(Some(window), now) {
+                        return Ok(Attempt::Refused { retry_after_secs });
+                    }
+                }
+                Counted::No(None) => {}
             }
-            None => None,
-        })
+            if self.open_window(pk, now, policy.window.as_secs() as i64).await? {
+                return Ok(Attempt::Allowed);
+            }
+        }
+        Err(ApiError::ServiceUnavailable)
     }
 
-    /// Counts one failure in the current window, or opens a new window.
-    pub async fn record_failure(&self, pk: &str, now: i64, window_secs: i64) -> Result<(), ApiError> {
+    /// Adds one to the open window's count if it is below `max`; otherwise the window found
+    /// (spent, or ended), or none.
+    async fn count_in_open_window(&self, pk: &str, now: i64, max: u32) -> Result<Counted, ApiError> {
         let counted = self
             .client
             .update_item()
             .table_name(self.table.as_ref())
             .set_key(Some(key("pk", pk)))
             .update_expression("ADD failures :one")
-            .condition_expression("window_ends > :now")
+            .condition_expression("window_ends > :now AND failures < :max")
             .expression_attribute_values(":one", dynamo::number(1))
             .expression_attribute_values(":now", dynamo::number(now))
+            .expression_attribute_values(":max", dynamo::number(max))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match counted {
-            Ok(_) => Ok(()),
-            Err(err) if dynamo::is_conditional_check_failure(&err) => {
-                let window_ends = now + window_secs;
-                let item =
-                    to_item(&FailureItem { pk: pk.to_owned(), failures: 1, window_ends, expires_at: window_ends })?;
-                self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await?;
-                Ok(())
-            }
-            Err(err) => Err(err.into()),
+            Ok(_) => Ok(Counted::Yes),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => match failed.item() {
+                    Some(item) => {
+                        let item: FailureItem = from_item(item.clone())?;
+                        Ok(Counted::No(Some(FailureWindow { failures: item.failures, window_ends: item.window_ends })))
+                    }
+                    None => Ok(Counted::No(None)),
+                },
+                _ => Err(err.into()),
+            },
         }
+    }
+
+    /// Opens a window holding this one attempt, unless another is open: `false` when one is.
+    async fn open_window(&self, pk: &str, now: i64, window_secs: i64) -> Result<bool, ApiError> {
+        let window_ends = now + window_secs;
+        let item = to_item(&FailureItem { pk: pk.to_owned(), failures: 1, window_ends, expires_at: window_ends })?;
+        let outcome = dynamo::put_item_if(
+            &self.client,
+            &self.table,
+            item,
+            "attribute_not_exists(pk) OR window_ends <= :now",
+            [(":now", dynamo::number(now))],
+        )
+        .await?;
+        Ok(matches!(outcome, dynamo::Conditional::Written))
     }
 
     pub async fn clear(&self, pk: &str) -> Result<(), ApiError> {
