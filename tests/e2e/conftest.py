@@ -18,7 +18,9 @@ import json
 import os
 import re
 import sys
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -157,6 +159,21 @@ def make_client(base_url: str) -> httpx.Client:
         trust_env=False,
         event_hooks={"response": [_record_exchange, _check_response]},
     )
+
+
+def released_together(base_url: str, count: int, send: Callable[[httpx.Client, int], httpx.Response]) -> list[httpx.Response]:
+    """send(client, i) for i in 0..count, each from its own thread and connection, opened first
+    (a cheap POST /auth/verify) so that the requests leave at the same moment."""
+    start = threading.Barrier(count)
+
+    def run(index: int) -> httpx.Response:
+        with make_client(base_url) as client:
+            client.post("/auth/verify", json={"token": "warm-up"})
+            start.wait(timeout=60)
+            return send(client, index)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count), timeout=120))
 
 
 def get_large(base_url: str, path: str) -> httpx.Response:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import random
 import string
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
@@ -24,7 +22,7 @@ from conftest import (
     assert_invalid,
     assert_token_pair,
     jwt_parts,
-    make_client,
+    released_together,
     now,
     parse_timestamp,
     strong_password,
@@ -311,22 +309,7 @@ def test_twenty_simultaneous_registrations_of_one_username_make_exactly_one_user
         }
         for i in range(RACERS)
     ]
-    start = threading.Barrier(RACERS)
-    clients = [make_client(base_url) for _ in range(RACERS)]
-
-    def race(i: int) -> httpx.Response:
-        client = clients[i]
-        # Open the connection first, so that all 20 registrations leave at the same moment.
-        client.post("/auth/verify", json={"token": "warm-up"})
-        start.wait(timeout=60)
-        return client.post("/auth/register", json=racers[i])
-
-    try:
-        with ThreadPoolExecutor(max_workers=RACERS) as pool:
-            responses = list(pool.map(race, range(RACERS)))
-    finally:
-        for c in clients:
-            c.close()
+    responses = released_together(base_url, RACERS, lambda client, i: client.post("/auth/register", json=racers[i]))
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * (RACERS - 1), statuses
@@ -398,21 +381,11 @@ def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit(
     function: each attempt is counted before its password is checked, so a 401 is a password
     checked and a 429 one refused unchecked; a burst gets what sequential attempts get."""
     burst = 40
-    start = threading.Barrier(burst)
-    clients = [make_client(base_url) for _ in range(burst)]
 
-    def attempt(i: int) -> httpx.Response:
-        client = clients[i]
-        client.post("/auth/verify", json={"token": "warm-up"})
-        start.wait(timeout=60)
+    def attempt(client: httpx.Client, i: int) -> httpx.Response:
         return client.post("/auth/login", json={"username": user.username, "password": f"wrong-password-{i}"})
 
-    try:
-        with ThreadPoolExecutor(max_workers=burst) as pool:
-            responses = list(pool.map(attempt, range(burst)))
-    finally:
-        for c in clients:
-            c.close()
+    responses = released_together(base_url, burst, attempt)
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [401] * LOGIN_MAX_FAILURES + [429] * (burst - LOGIN_MAX_FAILURES), statuses
