@@ -106,15 +106,22 @@ impl ThrottleStore {
     async fn open_window(&self, pk: &str, now: i64, window_secs: i64) -> Result<bool, ApiError> {
         let window_ends = now + window_secs;
         let item = to_item(&FailureItem { pk: pk.to_owned(), failures: 1, window_ends, expires_at: window_ends })?;
-        let outcome = dynamo::put_item_if(
-            &self.client,
-            &self.table,
-            item,
-            "attribute_not_exists(pk) OR window_ends <= :now",
-            [(":now", dynamo::number(now))],
-        )
-        .await?;
-        Ok(matches!(outcome, dynamo::Conditional::Written))
+        // Not `dynamo::put_item_if`: it takes an equal stored item for its own write, and two
+        // attempts in the same second write equal items, so both would count as one.
+        let opened = self
+            .client
+            .put_item()
+            .table_name(self.table.as_ref())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR window_ends <= :now")
+            .expression_attribute_values(":now", dynamo::number(now))
+            .send()
+            .await;
+        match opened {
+            Ok(_) => Ok(true),
+            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(false),
+            Err(err) => Err(err.into()),
+        }
     }
 
     pub async fn clear(&self, pk: &str) -> Result<(), ApiError> {
