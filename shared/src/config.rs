@@ -103,17 +103,17 @@ impl Env {
     }
 }
 
-/// What checks an access token: the JWT settings, and the users table that says whether the
-/// token's user still exists.
+/// What checks an access token: the JWT settings, and the sessions table that says whether
+/// the token's session is still open.
 #[derive(Debug, Clone)]
 pub struct IdentitySettings {
-    pub users_table: String,
+    pub sessions_table: String,
     pub jwt: JwtSettings,
 }
 
 impl IdentitySettings {
     pub fn from_env(env: &mut Env) -> Self {
-        Self { users_table: env.required("USERS_TABLE"), jwt: JwtSettings::from_env(env) }
+        Self { sessions_table: env.required("SESSIONS_TABLE"), jwt: JwtSettings::from_env(env) }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Who a caller is: an access token, checked against the signing key and then against the
-//! users table, so that a correctly signed token of a deleted user is refused. Every entry
-//! point that takes an access token (the HTTP extractors, the WebSocket `$connect`) asks here.
+//! sessions table, so that a token of a session that ended (logout, logout-all, a session
+//! deleted) is refused at once, as is a correctly signed token of a user who never logged in.
+//! Every entry point that takes an access token (the HTTP extractors, the WebSocket
+//! `$connect`) asks here, at the cost of one read.
 
 use std::sync::Arc;
 
@@ -9,19 +11,19 @@ use aws_sdk_dynamodb::Client;
 use crate::config::IdentitySettings;
 use crate::error::ApiError;
 use crate::jwt::{Claims, TokenService, TokenType};
-use crate::users::UserDirectory;
+use crate::sessions::SessionDirectory;
 
 #[derive(Clone)]
 pub struct Authenticator {
     tokens: Arc<TokenService>,
-    users: UserDirectory,
+    sessions: SessionDirectory,
 }
 
 impl Authenticator {
     pub fn new(settings: &IdentitySettings, client: Client) -> Self {
         Self {
             tokens: Arc::new(TokenService::new(&settings.jwt)),
-            users: UserDirectory::new(client, &settings.users_table),
+            sessions: SessionDirectory::new(client, &settings.sessions_table),
         }
     }
 
@@ -31,19 +33,20 @@ impl Authenticator {
     }
 
     /// The claims of a valid access token (signature, issuer, audience, expiry, type), whose
-    /// user has not been looked up yet.
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+    /// session has not been looked up yet.
+    fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         self.tokens.verify(token, TokenType::Access).map_err(|reason| {
             tracing::info!(%reason, "access token refused");
             ApiError::TokenNotValid
         })
     }
 
-    /// The claims of a valid access token of a user who exists: one read of the users table.
+    /// The claims of a valid access token whose session is open: one read.
     pub async fn authenticate(&self, token: &str) -> Result<Claims, ApiError> {
         let claims = self.verify(token)?;
-        if !self.users.exists(&claims.sub).await? {
-            tracing::info!("access token of a user who does not exist refused");
+        let session = claims.sid.as_deref().ok_or(ApiError::TokenNotValid)?;
+        if !self.sessions.is_open(&claims.sub, session).await? {
+            tracing::info!("access token of a session that is not open refused");
             return Err(ApiError::TokenNotValid);
         }
         Ok(claims)

@@ -46,6 +46,10 @@ pub struct Claims {
     /// The login a refresh token descends from; rotation keeps it, reuse revokes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// The session (login) an access token belongs to: the `family` of its refresh token.
+    /// Ending the session refuses the access token at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 impl Claims {
@@ -120,19 +124,23 @@ impl TokenService {
         }
     }
 
+    pub fn access_ttl(&self) -> Duration {
+        self.access_ttl
+    }
+
     pub fn refresh_ttl(&self) -> Duration {
         self.refresh_ttl
     }
 
-    /// Issues an access token and a refresh token of login `family`.
+    /// Issues an access token and a refresh token of the session (login) `session`.
     pub fn issue_pair(
         &self,
         user: UserId,
-        family: &str,
+        session: &str,
         now: OffsetDateTime,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
-        let access_claims = self.claims(user, TokenType::Access, None, now);
-        let refresh_claims = self.claims(user, TokenType::Refresh, Some(family.to_owned()), now);
+        let access_claims = self.claims(user, TokenType::Access, session, now);
+        let refresh_claims = self.claims(user, TokenType::Refresh, session, now);
         Ok(TokenPair {
             access: self.sign(&access_claims)?,
             refresh: self.sign(&refresh_claims)?,
@@ -142,10 +150,10 @@ impl TokenService {
         })
     }
 
-    fn claims(&self, user: UserId, token_type: TokenType, family: Option<String>, now: OffsetDateTime) -> Claims {
-        let ttl = match token_type {
-            TokenType::Access => self.access_ttl,
-            TokenType::Refresh => self.refresh_ttl,
+    fn claims(&self, user: UserId, token_type: TokenType, session: &str, now: OffsetDateTime) -> Claims {
+        let (ttl, family, sid) = match token_type {
+            TokenType::Access => (self.access_ttl, None, Some(session.to_owned())),
+            TokenType::Refresh => (self.refresh_ttl, Some(session.to_owned()), None),
         };
         let iat = clock::epoch_seconds(now);
         Claims {
@@ -158,6 +166,7 @@ impl TokenService {
             aud: self.audience.clone(),
             token_type,
             family,
+            sid,
         }
     }
 
@@ -191,7 +200,11 @@ impl TokenService {
         if claims.iat > clock::epoch_seconds(clock::now()) + LEEWAY_SECS as i64 {
             return Err(TokenError::NotYetValid);
         }
-        if claims.token_type == TokenType::Refresh && claims.family.is_none() {
+        let session_named = match claims.token_type {
+            TokenType::Access => claims.sid.is_some(),
+            TokenType::Refresh => claims.family.is_some(),
+        };
+        if !session_named {
             return Err(TokenError::Invalid);
         }
         Ok(claims)
@@ -230,9 +243,9 @@ mod tests {
         let (user, pair) = pair(&service);
         let access = service.verify(&pair.access, TokenType::Access).unwrap();
         assert_eq!(access.sub, user);
-        assert_eq!(access.family, None);
+        assert_eq!((access.family, access.sid.as_deref()), (None, Some("family-1")));
         let refresh = service.verify(&pair.refresh, TokenType::Refresh).unwrap();
-        assert_eq!(refresh.family.as_deref(), Some("family-1"));
+        assert_eq!((refresh.family.as_deref(), refresh.sid), (Some("family-1"), None));
         assert_eq!(refresh.exp - refresh.iat, 86_400);
         assert_eq!(access.exp - access.iat, 900);
         assert_ne!(access.jti, refresh.jti);
@@ -260,10 +273,10 @@ mod tests {
     fn expired_and_future_tokens_are_rejected() {
         let service = service();
         let (user, _) = pair(&service);
-        let mut claims = service.claims(user, TokenType::Access, None, clock::now() - time::Duration::hours(1));
+        let mut claims = service.claims(user, TokenType::Access, "login", clock::now() - time::Duration::hours(1));
         assert_eq!(service.verify_any(&service.sign(&claims).unwrap()), Err(TokenError::Expired));
 
-        claims = service.claims(user, TokenType::Access, None, clock::now() + time::Duration::hours(1));
+        claims = service.claims(user, TokenType::Access, "login", clock::now() + time::Duration::hours(1));
         assert_eq!(service.verify_any(&service.sign(&claims).unwrap()), Err(TokenError::NotYetValid));
     }
 
@@ -289,10 +302,13 @@ mod tests {
     }
 
     #[test]
-    fn refresh_token_without_family_is_rejected() {
+    fn a_token_that_names_no_session_is_rejected() {
         let service = service();
-        let mut claims = service.claims(UserId::generate(), TokenType::Refresh, None, clock::now());
+        let mut claims = service.claims(UserId::generate(), TokenType::Refresh, "login", clock::now());
         claims.family = None;
+        assert_eq!(service.verify_any(&service.sign(&claims).unwrap()), Err(TokenError::Invalid));
+        let mut claims = service.claims(UserId::generate(), TokenType::Access, "login", clock::now());
+        claims.sid = None;
         assert_eq!(service.verify_any(&service.sign(&claims).unwrap()), Err(TokenError::Invalid));
     }
 }

@@ -9,7 +9,7 @@
 //!   every error to the contract's JSON; `http::openapi` documents them.
 //!
 //! Beside them: [`config`] (read once), [`identity`] (who a token names), [`jwt`], [`password`]
-//! and [`users`].
+//! and [`sessions`] (whether a token's session is open).
 
 pub mod aws;
 pub mod calendar;
@@ -27,8 +27,8 @@ pub mod jwt;
 pub mod password;
 pub mod resource;
 pub mod schema;
+pub mod sessions;
 pub mod store;
-pub mod users;
 pub mod version;
 
 pub use error::{ApiError, Conflict, FieldErrors};

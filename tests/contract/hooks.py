@@ -17,14 +17,24 @@ Each hook is narrow and has its reason in tests/contract/README.md:
   say) across different cases: with another body that is a documented 409, but with the same body
   it is a replay of an item an earlier case may have deleted since, whose Location then is 404, and
   `ensure_resource_availability` would take that for a lost resource.
+- The operations that end sessions (`POST /auth/logout-all`, `DELETE /auth/sessions/{id}`) are sent
+  with an access token of another user (`CONTRACT_ENDER`, logged in afresh each time) instead of the
+  run's token. A session that ends ends at once, access tokens included: with the run's token,
+  logout-all (or the deletion of the token's own session, whose id the stateful phase can learn from
+  `GET /auth/sessions`) would make every later protected operation 401. Their answers are still
+  checked; only the token is another. Tokens that are not the run's (negative cases) are left alone.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
+import httpx
 import schemathesis
+
+SESSION_ENDING = {("POST", "/auth/logout-all"), ("DELETE", "/auth/sessions/{id}")}
 
 
 def _is_json(media_type: str | None) -> bool:
@@ -66,6 +76,29 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     (a task's `status`, a list's `next_cursor`) after `map_case` ran."""
     if _is_positive(case):
         _follow_unstated_rules(case)
+    if (case.method.upper(), case.operation.path) in SESSION_ENDING:
+        _use_a_token_of_its_own(case, kwargs)
+
+
+def _use_a_token_of_its_own(case: Any, kwargs: dict[str, Any]) -> None:
+    main = f"Bearer {os.environ['CONTRACT_MAIN_TOKEN']}"
+    for headers in (kwargs.get("headers"), case.headers):
+        if not isinstance(headers, dict):
+            continue
+        for name, value in list(headers.items()):
+            if name.lower() == "authorization" and value == main:
+                headers[name] = f"Bearer {_fresh_token_of_the_ender()}"
+
+
+def _fresh_token_of_the_ender() -> str:
+    response = httpx.post(
+        f"{os.environ['CONTRACT_BASE_URL']}/auth/login",
+        json={"username": os.environ["CONTRACT_ENDER"], "password": os.environ["CONTRACT_ENDER_PASSWORD"]},
+        timeout=60.0,
+        trust_env=False,
+    )
+    response.raise_for_status()
+    return response.json()["access"]
 
 
 def _follow_unstated_rules(case: Any) -> None:

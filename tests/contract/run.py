@@ -107,6 +107,16 @@ def check_schema(client: httpx.Client, artifacts: Path) -> dict:
     return document
 
 
+def register_second_user(client: httpx.Client) -> str:
+    """A user whose sessions the operations that end sessions end instead of the main token's
+    (hooks.py): its username, for the hooks to log in as with PASSWORD."""
+    username = f"contract_ender_{uuid.uuid4().hex[:12]}"
+    response = client.post("/auth/register", json={"username": username, "password": PASSWORD})
+    if response.status_code != 201:
+        fail(f"POST /auth/register answered {response.status_code}: {response.text[:500]}")
+    return username
+
+
 def access_token(client: httpx.Client) -> str:
     """Registers a fresh user and logs in: the access token schemathesis sends with every request."""
     username = f"contract_{uuid.uuid4().hex[:16]}"
@@ -283,6 +293,11 @@ def main() -> None:
         document = check_schema(client, artifacts)
         token = access_token(client)
         warm_up(client, token)
+        # hooks.py reads these: see its docstring.
+        os.environ["CONTRACT_BASE_URL"] = base_url
+        os.environ["CONTRACT_MAIN_TOKEN"] = token
+        os.environ["CONTRACT_ENDER"] = register_second_user(client)
+        os.environ["CONTRACT_ENDER_PASSWORD"] = PASSWORD
 
     st = Path(sys.executable).with_name("st")
     if not st.exists():

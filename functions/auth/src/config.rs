@@ -6,16 +6,18 @@ use crate::domain::ThrottlePolicy;
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
+    pub users_table: String,
     pub revoked_tokens_table: String,
     pub login_throttle_table: String,
     pub throttle: ThrottlePolicy,
-    /// Its users table is the one every function reads (`api.identity.users_table`).
+    /// Its sessions table is the one every function reads (`api.identity.sessions_table`).
     pub api: ApiSettings,
 }
 
 impl AuthConfig {
     pub fn from_env(env: Env) -> Result<Self, ConfigError> {
         env.read(|env| Self {
+            users_table: env.required("USERS_TABLE"),
             revoked_tokens_table: env.required("REVOKED_TOKENS_TABLE"),
             login_throttle_table: env.required("LOGIN_THROTTLE_TABLE"),
             throttle: ThrottlePolicy {
@@ -24,9 +26,5 @@ impl AuthConfig {
             },
             api: ApiSettings::from_env(env),
         })
-    }
-
-    pub fn users_table(&self) -> &str {
-        &self.api.identity.users_table
     }
 }

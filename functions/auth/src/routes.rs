@@ -6,7 +6,7 @@ use shared::jwt::TokenPair;
 use utoipa::openapi::path::HttpMethod;
 
 use crate::domain::UserView;
-use crate::handlers::{self, LoginRequest, RefreshRequest, RegisterRequest, TokenInfo, VerifyRequest};
+use crate::handlers::{self, LoginRequest, RefreshRequest, RegisterRequest, SessionList, TokenInfo, VerifyRequest};
 use crate::state::AppState;
 
 pub fn api() -> Api<AppState> {
@@ -59,15 +59,15 @@ pub fn api() -> Api<AppState> {
             handlers::verify,
         )
         .route(
-            Op::new(HttpMethod::Post, "/auth/logout", "auth", "logout", "Revoke a refresh token", public)
+            Op::new(HttpMethod::Post, "/auth/logout", "auth", "logout", "End the session of a refresh token", public)
                 .body::<RefreshRequest>()
-                .answers_empty(204, "Revoked until it would have expired.")
+                .answers_empty(204, "The session ended: its refresh and access tokens are refused.")
                 .unauthorized_without_token(),
             handlers::logout,
         )
         .route(
-            Op::new(HttpMethod::Post, "/auth/logout-all", "auth", "logout_all", "Revoke every refresh token", bearer)
-                .answers_empty(204, "Every refresh token issued so far is revoked."),
+            Op::new(HttpMethod::Post, "/auth/logout-all", "auth", "logout_all", "End every session", bearer)
+                .answers_empty(204, "Every session ended: every refresh and access token issued so far is refused."),
             handlers::logout_all,
         )
         .route(
@@ -78,5 +78,24 @@ pub fn api() -> Api<AppState> {
                 false,
             ),
             handlers::me,
+        )
+        .route(
+            Op::new(HttpMethod::Get, "/auth/sessions", "auth", "list_sessions", "Your sessions", bearer)
+                .description("One per login that can still refresh, newest first; `current` marks the caller's.")
+                .answers::<SessionList>(200, "The sessions.", false, false),
+            handlers::sessions::list,
+        )
+        .route(
+            Op::new(
+                HttpMethod::Delete,
+                "/auth/sessions/{id}",
+                "auth",
+                "end_session",
+                "End a session",
+                Needs { item: true, ..bearer },
+            )
+            .description("Its refresh and access tokens are refused at once. Another user's or an unknown id is 404.")
+            .answers_empty(204, "The session ended."),
+            handlers::sessions::end,
         )
 }

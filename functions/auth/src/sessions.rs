@@ -1,6 +1,8 @@
-//! The life of a login: token pairs, refresh rotation with reuse detection, logout.
+//! The life of a login (a session): token pairs, refresh rotation with reuse detection,
+//! logout, and the session's item, without which none of its tokens is accepted.
 //!
-//! Every refresh token carries the id of the login (`family`) it descends from.
+//! Every refresh token carries the id of the login (`family`) it descends from, every access
+//! token the same id as `sid`.
 //! Rotation records the presented token as used with a conditional write; if that
 //! write finds it already used, the token was replayed (RFC 9700 §4.14.2) and the
 //! whole family is revoked, including the newest token a thief may hold.
@@ -12,50 +14,84 @@ use shared::clock;
 use shared::ids::{UserId, new_id, ulid_timestamp_ms};
 use shared::jwt::{Claims, TokenPair, TokenService, TokenType};
 
-use crate::store::{RevocationStore, UserStore};
+use crate::domain::Session;
+use crate::store::{RevocationStore, SessionStore, UserStore};
 
 #[derive(Clone)]
 pub struct Sessions {
     tokens: Arc<TokenService>,
     users: UserStore,
     revocations: RevocationStore,
+    store: SessionStore,
 }
 
 impl Sessions {
-    pub fn new(tokens: Arc<TokenService>, users: UserStore, revocations: RevocationStore) -> Self {
-        Self { tokens, users, revocations }
+    pub fn new(tokens: Arc<TokenService>, users: UserStore, revocations: RevocationStore, store: SessionStore) -> Self {
+        Self { tokens, users, revocations, store }
     }
 
-    /// A token pair for a new login.
-    pub fn start(&self, user: UserId) -> Result<TokenPair, ApiError> {
-        self.tokens.issue_pair(user, &new_id(), clock::now()).map_err(ApiError::internal)
+    /// A new session of `user` and its first token pair.
+    pub async fn start(&self, user: UserId, user_agent: Option<&str>) -> Result<TokenPair, ApiError> {
+        let now = clock::now();
+        let session = Session::begin(new_id(), now, now + self.tokens.refresh_ttl(), user_agent);
+        let pair = self.tokens.issue_pair(user, &session.id, now).map_err(ApiError::internal)?;
+        self.store.open(user, &session).await?;
+        Ok(pair)
     }
 
-    /// Exchanges a refresh token for a new pair; the presented one is used up.
+    /// Exchanges a refresh token for a new pair of its session; the presented one is used up.
     pub async fn rotate(&self, refresh: &str) -> Result<TokenPair, ApiError> {
         let claims = self.verify_refresh(refresh).await?;
         self.use_up(&claims).await?;
         let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
-        self.tokens.issue_pair(claims.sub, family, clock::now()).map_err(ApiError::internal)
+        let now = clock::now();
+        let expires = now + self.tokens.refresh_ttl();
+        let expiry = (clock::format_timestamp(expires), clock::epoch_seconds(expires));
+        if !self.store.touch(&claims.sub, family, &clock::format_timestamp(now), expiry).await? {
+            return Err(ApiError::TokenNotValid);
+        }
+        self.tokens.issue_pair(claims.sub, family, now).map_err(ApiError::internal)
     }
 
-    /// Revokes one refresh token until it would have expired.
+    /// Ends the session of a refresh token: the token is used up and the session's item
+    /// deleted, so its access tokens are refused at once too.
     pub async fn logout(&self, refresh: &str) -> Result<(), ApiError> {
         let claims = self.verify_refresh(refresh).await?;
-        self.use_up(&claims).await
+        self.use_up(&claims).await?;
+        let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
+        self.store.end(&claims.sub, family).await?;
+        Ok(())
     }
 
-    /// Revokes every refresh token of `user` issued so far.
+    /// Ends every session of `user`: every token issued so far is refused.
     pub async fn logout_all(&self, user: &UserId) -> Result<(), ApiError> {
         let now = clock::now();
         let cutoff_ms = (now.unix_timestamp_nanos() / 1_000_000) as u64;
         let until = clock::epoch_seconds(now) + self.tokens.refresh_ttl().as_secs() as i64;
-        self.revocations.revoke_all_for_user(user, cutoff_ms, until).await
+        self.revocations.revoke_all_for_user(user, cutoff_ms, until).await?;
+        self.store.end_all(user).await
     }
 
-    /// Any token's claims, if it is valid now (refresh tokens: and not revoked).
+    /// The sessions of `user` that can still refresh, newest first.
+    pub async fn list(&self, user: &UserId) -> Result<Vec<Session>, ApiError> {
+        self.store.list(user, clock::epoch_seconds(clock::now())).await
+    }
+
+    /// Ends session `id` of `user`; `false` when `user` has no such session.
+    pub async fn end(&self, user: &UserId, id: &str) -> Result<bool, ApiError> {
+        self.store.end(user, id).await
+    }
+
+    /// Any token's claims, if it is valid now: its session open, and a refresh token not
+    /// revoked.
     pub async fn inspect(&self, token: &str) -> Result<Claims, ApiError> {
         let claims = self.tokens.verify_any(token)?;
+        if claims.token_type == TokenType::Access {
+            let session = claims.sid.as_deref().ok_or(ApiError::TokenNotValid)?;
+            if !self.store.is_open(&claims.sub, session).await? {
+                return Err(ApiError::TokenNotValid);
+            }
+        }
         if claims.token_type == TokenType::Refresh {
             let now = clock::epoch_seconds(clock::now());
             let ((), revoked) =
@@ -73,19 +109,20 @@ impl Sessions {
         Ok(claims)
     }
 
-    /// A refresh token is alive while its user exists, its login was not revoked,
-    /// and it was issued after the user's last logout-all.
+    /// A refresh token is alive while its user exists, its session is open, its login was
+    /// not revoked, and it was issued after the user's last logout-all.
     async fn ensure_active(&self, claims: &Claims) -> Result<(), ApiError> {
         let now = clock::epoch_seconds(clock::now());
         let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
         let issued_ms = ulid_timestamp_ms(&claims.jti).ok_or(ApiError::TokenNotValid)?;
-        let (user, family_revoked, cutoff_ms) = tokio::try_join!(
+        let (user, open, family_revoked, cutoff_ms) = tokio::try_join!(
             self.users.get(&claims.sub),
+            self.store.is_open(&claims.sub, family),
             self.revocations.is_family_revoked(family, now),
             self.revocations.user_cutoff_ms(&claims.sub, now),
         )?;
         let cut_off = cutoff_ms.is_some_and(|cutoff| issued_ms <= cutoff);
-        if user.is_none() || family_revoked || cut_off {
+        if user.is_none() || !open || family_revoked || cut_off {
             return Err(ApiError::TokenNotValid);
         }
         Ok(())
@@ -99,6 +136,7 @@ impl Sessions {
         let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
         let until = clock::epoch_seconds(clock::now()) + self.tokens.refresh_ttl().as_secs() as i64;
         self.revocations.revoke_family(family, until).await?;
+        self.store.end(&claims.sub, family).await?;
         tracing::warn!(user = %claims.sub, "refresh token reused; revoked every token of that login");
         Err(ApiError::TokenNotValid)
     }

@@ -8,7 +8,7 @@ use shared::password::PasswordHasher;
 use crate::config::AuthConfig;
 use crate::domain::ThrottlePolicy;
 use crate::sessions::Sessions;
-use crate::store::{RevocationStore, ThrottleStore, UserStore};
+use crate::store::{RevocationStore, SessionStore, ThrottleStore, UserStore};
 
 /// Each field is what a handler takes with `State<...>` (by `FromRef`).
 #[derive(Clone, FromRef)]
@@ -24,10 +24,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: &AuthConfig, client: Client) -> Self {
         let authenticator = Authenticator::new(&config.api.identity, client.clone());
-        let users = UserStore::new(client.clone(), config.users_table());
+        let users = UserStore::new(client.clone(), &config.users_table);
         let revocations = RevocationStore::new(client.clone(), &config.revoked_tokens_table);
+        let sessions = SessionStore::new(client.clone(), &config.api.identity.sessions_table);
         Self {
-            sessions: Sessions::new(authenticator.tokens().clone(), users.clone(), revocations),
+            sessions: Sessions::new(authenticator.tokens().clone(), users.clone(), revocations, sessions),
             authenticator,
             users,
             throttle: ThrottleStore::new(client, &config.login_throttle_table),

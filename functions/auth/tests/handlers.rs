@@ -65,7 +65,7 @@ impl TestApp {
     async fn user_item(&self, pk: &str) -> Option<std::collections::HashMap<String, AttributeValue>> {
         self.client
             .get_item()
-            .table_name(self.config.users_table())
+            .table_name(&self.config.users_table)
             .set_key(Some(key("pk", pk)))
             .consistent_read(true)
             .send()
@@ -119,7 +119,7 @@ async fn duplicates_are_conflicts_case_insensitively() {
     assert_error(&same_email, 409, "conflict");
     assert!(same_email.body["errors"]["email"].is_array());
     assert!(same_email.body["errors"].get("username").is_none());
-    assert_eq!(app.item_count(app.config.users_table()).await, 3, "one user and two guards");
+    assert_eq!(app.item_count(&app.config.users_table).await, 3, "one user and two guards");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -135,7 +135,7 @@ async fn racing_registrations_have_one_winner() {
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 19, "{statuses:?}");
     // One user, its username guard and its email guard; the losers left nothing behind.
-    assert_eq!(app.item_count(app.config.users_table()).await, 3);
+    assert_eq!(app.item_count(&app.config.users_table).await, 3);
 }
 
 #[tokio::test]
@@ -164,7 +164,7 @@ async fn invalid_registrations_change_nothing() {
         assert_error(&response, 400, "invalid");
         assert!(response.body["errors"][field].is_array(), "{body} -> {}", response.body);
     }
-    assert_eq!(app.item_count(app.config.users_table()).await, 0);
+    assert_eq!(app.item_count(&app.config.users_table).await, 0);
 
     // Email may be absent or null.
     assert_eq!(
@@ -191,7 +191,7 @@ async fn body_rules_of_the_contract() {
     let huge = format!(r#"{{"username":"{}"}}"#, "x".repeat(64 * 1024));
     let too_large = app.send(request().header("content-type", "application/json").raw_body(&huge)).await;
     assert_error(&too_large, 413, "payload_too_large");
-    assert_eq!(app.item_count(app.config.users_table()).await, 0);
+    assert_eq!(app.item_count(&app.config.users_table).await, 0);
 }
 
 #[tokio::test]
@@ -203,7 +203,7 @@ async fn a_body_that_is_not_utf8_is_a_parse_error() {
             .bytes_body(b"{\"username\": \"\xff\xfe\", \"password\": \"\xc3\"}");
         assert_error(&app.send(request).await, 400, "parse_error");
     }
-    assert_eq!(app.item_count(app.config.users_table()).await, 0);
+    assert_eq!(app.item_count(&app.config.users_table).await, 0);
 }
 
 #[tokio::test]
@@ -371,6 +371,66 @@ async fn logout_then_refresh_fails_and_second_logout_is_401() {
 }
 
 #[tokio::test]
+async fn logout_ends_the_session_for_its_access_tokens_at_once() {
+    let app = TestApp::new().await;
+    app.register("oscar", None).await;
+    let (access, refresh) = app.tokens("oscar").await;
+    let (other_access, _) = app.tokens("oscar").await;
+    let me = |token: &str| app.send(TestRequest::new("GET", "/auth/me").bearer(token));
+    assert_eq!(me(&access).await.status, 200);
+    assert_eq!(app.post("/auth/logout", json!({"refresh": refresh})).await.status, 204);
+    assert_error(&me(&access).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/verify", json!({"token": access})).await, 401, "token_not_valid");
+    assert_eq!(me(&other_access).await.status, 200, "another session goes on");
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_each_can_be_ended() {
+    let app = TestApp::new().await;
+    app.register("quinn", None).await;
+    let login = |agent: String| {
+        let request = TestRequest::new("POST", "/auth/login").header("user-agent", &agent);
+        app.send(request.json(&json!({"username": "quinn", "password": PASSWORD})))
+    };
+    let phone = login("Phone/1.0".into()).await.body;
+    let laptop = login("L".repeat(300)).await.body;
+    let (phone_access, laptop_access) = (str_of(&phone["access"]), str_of(&laptop["access"]));
+    let list = |token: &str| app.send(TestRequest::new("GET", "/auth/sessions").bearer(token));
+
+    let listed = list(&phone_access).await;
+    assert_eq!(listed.status, 200);
+    let sessions = listed.body["results"].as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2);
+    let (newest, oldest) = (&sessions[0], &sessions[1]);
+    assert_eq!(newest["user_agent"].as_str().unwrap().chars().count(), 200, "the laptop's, cut to 200");
+    assert_eq!((oldest["user_agent"].as_str(), oldest["current"].as_bool()), (Some("Phone/1.0"), Some(true)));
+    assert_eq!(newest["current"], false);
+    assert_eq!(oldest["created_at"], oldest["last_used_at"]);
+    for field in ["id", "created_at", "last_used_at", "expires_at", "user_agent", "current"] {
+        assert!(newest.get(field).is_some(), "{field}");
+    }
+
+    // The phone ends the laptop's session: its access and refresh tokens stop at once.
+    let laptop_id = str_of(&newest["id"]);
+    let end =
+        |token: &str, id: &str| app.send(TestRequest::new("DELETE", &format!("/auth/sessions/{id}")).bearer(token));
+    assert_eq!(end(&phone_access, &laptop_id).await.status, 204);
+    assert_error(&list(&laptop_access).await, 401, "token_not_valid");
+    assert_error(&app.post("/auth/refresh", json!({"refresh": laptop["refresh"]})).await, 401, "token_not_valid");
+    assert_eq!(list(&phone_access).await.body["results"].as_array().unwrap().len(), 1);
+    assert_error(&end(&phone_access, &laptop_id).await, 404, "not_found");
+    assert_error(&end(&phone_access, "not-a-session").await, 404, "not_found");
+
+    // Another user's session is not found, and goes on.
+    app.register("rita", None).await;
+    let (rita, _) = app.tokens("rita").await;
+    let phone_id = str_of(&oldest["id"]);
+    assert_error(&end(&rita, &phone_id).await, 404, "not_found");
+    assert_eq!(list(&phone_access).await.status, 200);
+    assert_error(&app.send(TestRequest::new("GET", "/auth/sessions")).await, 401, "not_authenticated");
+}
+
+#[tokio::test]
 async fn logout_all_revokes_every_earlier_refresh_token() {
     let app = TestApp::new().await;
     app.register("peggy", None).await;
@@ -381,6 +441,7 @@ async fn logout_all_revokes_every_earlier_refresh_token() {
     for token in [&first, &second] {
         assert_error(&app.post("/auth/refresh", json!({"refresh": token})).await, 401, "token_not_valid");
     }
+    assert_error(&app.send(TestRequest::new("GET", "/auth/me").bearer(&access)).await, 401, "token_not_valid");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (_, fresh) = app.tokens("peggy").await;
     assert_eq!(app.post("/auth/refresh", json!({"refresh": fresh})).await.status, 200, "later logins work");
@@ -411,7 +472,7 @@ async fn a_deleted_user_cannot_use_or_refresh_tokens() {
     let (access, refresh) = app.tokens("rupert").await;
     app.client
         .delete_item()
-        .table_name(app.config.users_table())
+        .table_name(&app.config.users_table)
         .set_key(Some(key("pk", format!("USER#{id}"))))
         .send()
         .await
@@ -427,7 +488,7 @@ async fn login_upgrades_hashes_made_with_old_parameters() {
     let weak = PasswordHasher::new(8 * 1024, 1, 1).unwrap().hash_blocking(&PASSWORD.to_owned().into()).unwrap();
     app.client
         .update_item()
-        .table_name(app.config.users_table())
+        .table_name(&app.config.users_table)
         .set_key(Some(key("pk", format!("USER#{id}"))))
         .update_expression("SET password_hash = :h")
         .expression_attribute_values(":h", AttributeValue::S(weak.clone()))

@@ -76,7 +76,7 @@ mod tests {
     fn every_missing_variable_is_reported_at_once() {
         let message = RealtimeConfig::from_env(Env::from_vars(Vec::<(String, String)>::new())).unwrap_err().to_string();
         for name in [
-            "USERS_TABLE",
+            "SESSIONS_TABLE",
             "CONNECTIONS_TABLE",
             "TASKS_TABLE",
             "EXPENSES_TABLE",

@@ -60,6 +60,7 @@ async fn connect_refuses_missing_and_invalid_tokens_and_writes_nothing() {
         aud: "taskmoney-clients".into(),
         token_type,
         family: None,
+        sid: Some("login".into()),
     };
     let expired = tokens.sign(&claims(TokenType::Access, now - 3600, now - 1800)).unwrap();
     let other_key = {

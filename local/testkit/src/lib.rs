@@ -65,18 +65,19 @@ impl TestEnvironment {
         Arc::new(TokenService::new(&settings))
     }
 
-    /// A new user (its item in the users table, so tokens of it are accepted) and an access
-    /// token for them.
+    /// A new user with an open session (its item in the sessions table, so tokens of it are
+    /// accepted) and an access token of that session.
     pub async fn user(&self) -> (UserId, String) {
         let user = UserId::generate();
+        let session = shared::ids::new_id();
         self.client
             .put_item()
-            .table_name(self.table("USERS_TABLE"))
-            .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(shared::users::user_key(&user)))
+            .table_name(self.table("SESSIONS_TABLE"))
+            .set_item(Some(shared::sessions::session_key(&user, &session)))
             .send()
             .await
-            .expect("a user item in the users table");
-        let pair = self.tokens().issue_pair(user, "test-login", shared::clock::now()).expect("signed tokens");
+            .expect("a session item in the sessions table");
+        let pair = self.tokens().issue_pair(user, &session, shared::clock::now()).expect("signed tokens");
         (user, pair.access)
     }
 }

@@ -13,7 +13,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::config::{ApiSettings, ConfigError, CorsSettings, Env};
 use crate::dynamo;
 use crate::error::ApiError;
-use crate::users;
+use crate::ids::UserId;
+use crate::sessions;
 
 /// The response header that names the Lambda invocation, as every log line of it does.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -89,7 +90,7 @@ pub fn init_logging() {
 
 /// A token-taking function's cold start: logging, its configuration read once (every
 /// problem reported at once), and a DynamoDB client within the configured bounds whose
-/// connection is opened now (on the users table, which every such function reads) rather
+/// connection is opened now (on the sessions table, which every such function reads) rather
 /// than by the first request.
 pub async fn cold_start<C>(
     read: impl FnOnce(Env) -> Result<C, ConfigError>,
@@ -99,7 +100,8 @@ pub async fn cold_start<C>(
     let config = read(Env::from_process())?;
     let settings = settings(&config);
     let client = dynamo::client(&settings.dynamo).await;
-    dynamo::warm_up(&client, &settings.identity.users_table, dynamo::key(users::PARTITION_KEY, "WARMUP")).await;
+    let key = sessions::session_key(&UserId::generate(), "WARMUP");
+    dynamo::warm_up(&client, &settings.identity.sessions_table, key).await;
     Ok((config, client))
 }
 

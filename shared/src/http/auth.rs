@@ -9,8 +9,8 @@ use crate::identity::Authenticator;
 use crate::ids::UserId;
 use crate::jwt::Claims;
 
-/// A caller holding a valid access token of a user who exists. Handlers that take it are
-/// authenticated; a correctly signed token of a deleted or never-registered user is refused.
+/// A caller holding a valid access token of an open session. Handlers that take it are
+/// authenticated; a token of a session that ended is refused, however well signed.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub user_id: UserId,
@@ -27,23 +27,6 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let claims = Authenticator::from_ref(state).authenticate(bearer_token(parts)?).await?;
         Ok(Self { user_id: claims.sub, claims })
-    }
-}
-
-/// A valid access token whose user has not been looked up yet: for a handler that reads
-/// the user itself (and refuses the token when there is none), so that it reads once.
-#[derive(Debug, Clone)]
-pub struct VerifiedToken(pub Claims);
-
-impl<S> FromRequestParts<S> for VerifiedToken
-where
-    S: Send + Sync,
-    Authenticator: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Authenticator::from_ref(state).verify(bearer_token(parts)?).map(Self)
     }
 }
 

@@ -14,7 +14,7 @@ pub mod response;
 
 pub use api::Api;
 pub use app::{cold_start, finish, init_logging, run};
-pub use auth::{AuthUser, VerifiedToken};
+pub use auth::AuthUser;
 pub use body::{JsonBody, JsonInput};
 pub use item_id::ItemId;
 pub use query::QueryParams;

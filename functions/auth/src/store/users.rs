@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
 use shared::ids::UserId;
-use shared::users::user_key;
 
 use crate::domain::{LoginName, User, canonical_username};
 
@@ -45,6 +44,11 @@ pub enum CreateUserError {
     Taken { username: bool, email: bool },
     #[error(transparent)]
     Store(#[from] ApiError),
+}
+
+/// The key of a user's item: `USER#<id>` in attribute `pk`.
+pub fn user_key(id: &UserId) -> String {
+    format!("USER#{id}")
 }
 
 fn username_key(canonical: &str) -> String {

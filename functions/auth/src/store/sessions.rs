@@ -1,0 +1,156 @@
+//! Sessions: one item `(owner, id)` per login, written at login, touched by each refresh,
+//! deleted when the session ends (every function reads the key to accept an access token, see
+//! `shared::sessions`). A TTL at the newest refresh token's expiry removes a session nobody
+//! ended.
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use serde::{Deserialize, Serialize};
+use shared::ApiError;
+use shared::dynamo::{self, from_item, to_item};
+use shared::ids::UserId;
+use shared::sessions::{OWNER, session_key};
+
+use crate::domain::Session;
+
+#[derive(Clone)]
+pub struct SessionStore {
+    client: Client,
+    table: Arc<str>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SessionItem {
+    owner: UserId,
+    id: String,
+    created_at: String,
+    last_used_at: String,
+    expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
+    /// Epoch seconds of `expires_at`: the table's TTL attribute.
+    ttl: i64,
+}
+
+impl SessionItem {
+    fn of(owner: UserId, session: &Session) -> Self {
+        Self {
+            owner,
+            id: session.id.clone(),
+            created_at: session.created_at.clone(),
+            last_used_at: session.last_used_at.clone(),
+            expires_at: session.expires_at.clone(),
+            user_agent: session.user_agent.clone(),
+            ttl: session.expires_at_epoch,
+        }
+    }
+}
+
+impl From<SessionItem> for Session {
+    fn from(item: SessionItem) -> Self {
+        Self {
+            id: item.id,
+            created_at: item.created_at,
+            last_used_at: item.last_used_at,
+            expires_at: item.expires_at,
+            expires_at_epoch: item.ttl,
+            user_agent: item.user_agent,
+        }
+    }
+}
+
+impl SessionStore {
+    pub fn new(client: Client, table: &str) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// Records a new session of `owner`.
+    pub async fn open(&self, owner: UserId, session: &Session) -> Result<(), ApiError> {
+        let item = to_item(&SessionItem::of(owner, session))?;
+        self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await?;
+        Ok(())
+    }
+
+    /// A refresh of session `id`: its last use and expiry move on. `false` when the session
+    /// has ended, which the refresh must then refuse.
+    pub async fn touch(
+        &self,
+        owner: &UserId,
+        id: &str,
+        used_at: &str,
+        expires_at: (String, i64),
+    ) -> Result<bool, ApiError> {
+        let touched = self
+            .client
+            .update_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(session_key(owner, id)))
+            .update_expression("SET last_used_at = :used, expires_at = :expires, #ttl = :ttl")
+            .condition_expression("attribute_exists(id)")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":used", dynamo::string(used_at))
+            .expression_attribute_values(":expires", dynamo::string(expires_at.0))
+            .expression_attribute_values(":ttl", dynamo::number(expires_at.1))
+            .send()
+            .await;
+        match touched {
+            Ok(_) => Ok(true),
+            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(false),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Whether session `id` of `owner` is open.
+    pub async fn is_open(&self, owner: &UserId, id: &str) -> Result<bool, ApiError> {
+        Ok(dynamo::get_item(&self.client, &self.table, session_key(owner, id)).await?.is_some())
+    }
+
+    /// Ends session `id`: `false` when `owner` has no such session.
+    pub async fn end(&self, owner: &UserId, id: &str) -> Result<bool, ApiError> {
+        dynamo::delete_item_if(&self.client, &self.table, session_key(owner, id), "attribute_exists(id)", []).await
+    }
+
+    /// The sessions of `owner` that can still refresh, newest first.
+    pub async fn list(&self, owner: &UserId, now: i64) -> Result<Vec<Session>, ApiError> {
+        let sessions = self.all(owner).await?.into_iter().map(Session::from);
+        // TTL deletion is lazy: an expired session may still be stored.
+        Ok(sessions.filter(|session| session.expires_at_epoch > now).collect())
+    }
+
+    /// Ends every session of `owner`; a session opened meanwhile is a login after this one.
+    pub async fn end_all(&self, owner: &UserId) -> Result<(), ApiError> {
+        for session in self.all(owner).await? {
+            self.end(owner, &session.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Every stored session of `owner`, newest first (a user has a few: one per login within
+    /// the refresh lifetime).
+    async fn all(&self, owner: &UserId) -> Result<Vec<SessionItem>, ApiError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .key_condition_expression("#owner = :owner")
+                .expression_attribute_names("#owner", OWNER)
+                .expression_attribute_values(":owner", dynamo::string(owner.to_string()))
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in page.items.unwrap_or_default() {
+                items.push(from_item(item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+}
