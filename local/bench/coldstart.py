@@ -134,14 +134,15 @@ def make_authenticated_get(path, url_path, query=""):
     value = (int(time.time() * 1000) << 80) | uuid.uuid4().int >> 48
     sub = "".join(alphabet[(value >> (5 * i)) & 31] for i in reversed(range(26)))
     claims = {"sub": sub, "jti": sub, "iat": now, "nbf": now, "exp": now + 3600,
-              "iss": os.environ["JWT_ISSUER"], "aud": os.environ["JWT_AUDIENCE"], "token_type": "access"}
+              "iss": os.environ["JWT_ISSUER"], "aud": os.environ["JWT_AUDIENCE"], "token_type": "access",
+              "sid": sub}
     signing_input = f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{b64(json.dumps(claims).encode())}"
     signature = b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
     with open(os.path.join(os.path.dirname(__file__), "..", "events", "auth-me-no-token.json")) as f:
         event = json.load(f)
-    # The functions refuse tokens of users who do not exist: give this one its item.
+    # The functions refuse tokens of sessions that are not open: give this one its session item.
     import boto3
-    boto3.client("dynamodb").put_item(TableName=os.environ["USERS_TABLE"], Item={"pk": {"S": f"USER#{sub}"}})
+    boto3.client("dynamodb").put_item(TableName=os.environ["SESSIONS_TABLE"], Item={"owner": {"S": sub}, "id": {"S": sub}})
     event["rawPath"] = event["requestContext"]["http"]["path"] = url_path
     event["rawQueryString"] = query
     event["headers"] = {"authorization": f"Bearer {signing_input}.{signature}"}
