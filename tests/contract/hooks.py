@@ -10,19 +10,23 @@ Each hook is narrow and has its reason in tests/contract/README.md:
 - Positive (schema-valid) cases are made to also satisfy the contract's rules that JSON Schema cannot
   state, so that `positive_data_acceptance` can stay on everywhere: a list's `cursor` is opaque (only a
   `next_cursor` the server issued is valid), a task's `completed` must agree with its `status`, and a
-  password must not be all digits, the username or a common password. Negative cases are left alone.
+  password must not be all digits, the username or a common password, and the current password of
+  `PATCH /auth/me` and `POST /auth/password` is the right one (`PATCH /auth/me` also names something
+  to change). Negative cases are left alone.
   This is done when a case is generated and again just before it is sent (`before_call`), because the
   stateful phase's links fill in values from earlier responses after generation.
 - A positive case's `Idempotency-Key` is made unique. A generated key repeats (its documented example,
   say) across different cases: with another body that is a documented 409, but with the same body
   it is a replay of an item an earlier case may have deleted since, whose Location then is 404, and
   `ensure_resource_availability` would take that for a lost resource.
-- The operations that end sessions (`POST /auth/logout-all`, `DELETE /auth/sessions/{id}`) are sent
+- The operations that end sessions (`POST /auth/logout-all`, `DELETE /auth/sessions/{id}`,
+  `POST /auth/password`) are sent
   with an access token of another user (`CONTRACT_ENDER`, logged in afresh each time) instead of the
   run's token. A session that ends ends at once, access tokens included: with the run's token,
   logout-all (or the deletion of the token's own session, whose id the stateful phase can learn from
   `GET /auth/sessions`) would make every later protected operation 401. Their answers are still
-  checked; only the token is another. Tokens that are not the run's (negative cases) are left alone.
+  checked; only the token is another. Both tokens are given by auth providers (not `--header`), so a
+  case that tests a missing `Authorization` still goes without one.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from typing import Any
 import httpx
 import schemathesis
 
-SESSION_ENDING = {("POST", "/auth/logout-all"), ("DELETE", "/auth/sessions/{id}")}
+SESSION_ENDING = {("POST", "/auth/logout-all"), ("DELETE", "/auth/sessions/{id}"), ("POST", "/auth/password")}
+# The second user's password, which a positive POST /auth/password changes (after_call keeps it).
+_ender = {"password": ""}
 
 
 def _is_json(media_type: str | None) -> bool:
@@ -76,24 +82,51 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     (a task's `status`, a list's `next_cursor`) after `map_case` ran."""
     if _is_positive(case):
         _follow_unstated_rules(case)
-    if (case.method.upper(), case.operation.path) in SESSION_ENDING:
-        _use_a_token_of_its_own(case, kwargs)
 
 
-def _use_a_token_of_its_own(case: Any, kwargs: dict[str, Any]) -> None:
-    main = f"Bearer {os.environ['CONTRACT_MAIN_TOKEN']}"
-    for headers in (kwargs.get("headers"), case.headers):
-        if not isinstance(headers, dict):
-            continue
-        for name, value in list(headers.items()):
-            if name.lower() == "authorization" and value == main:
-                headers[name] = f"Bearer {_fresh_token_of_the_ender()}"
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    changed = case.method.upper() == "POST" and case.operation.path == "/auth/password"
+    if changed and response.status_code == 200 and isinstance(case.body, dict):
+        _ender["password"] = case.body["new_password"]
+
+
+def _ender_password() -> str:
+    return _ender["password"] or os.environ["CONTRACT_ENDER_PASSWORD"]
+
+
+def _ends_sessions(ctx: Any) -> bool:
+    return (ctx.operation.method.upper(), ctx.operation.path) in SESSION_ENDING
+
+
+def _bearer(case: Any, token: str) -> None:
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+
+
+# Auth providers: the first whose filter matches gives the token (schemathesis removes it again
+# where a case tests a missing one).
+@schemathesis.auth(refresh_interval=None).apply_to(_ends_sessions)
+class SecondUsersFreshToken:
+    def get(self, case: Any, ctx: Any) -> str:
+        return _fresh_token_of_the_ender()
+
+    def set(self, case: Any, data: str, ctx: Any) -> None:
+        _bearer(case, data)
+
+
+@schemathesis.auth(refresh_interval=None)
+class RunsToken:
+    def get(self, case: Any, ctx: Any) -> str:
+        return os.environ["CONTRACT_MAIN_TOKEN"]
+
+    def set(self, case: Any, data: str, ctx: Any) -> None:
+        _bearer(case, data)
 
 
 def _fresh_token_of_the_ender() -> str:
     response = httpx.post(
         f"{os.environ['CONTRACT_BASE_URL']}/auth/login",
-        json={"username": os.environ["CONTRACT_ENDER"], "password": os.environ["CONTRACT_ENDER_PASSWORD"]},
+        json={"username": os.environ["CONTRACT_ENDER"], "password": _ender_password()},
         timeout=60.0,
         trust_env=False,
     )
@@ -128,3 +161,14 @@ def _follow_unstated_rules(case: Any) -> None:
             case.body = {**body, "completed": body["status"] == "completed"}
         elif path == "/auth/register" and isinstance(body.get("password"), str):
             case.body = {**body, "password": f"contract {uuid.uuid4().hex[:12]} staple"}
+        elif path == "/auth/password":
+            # Sent as the second user (see _use_a_token_of_its_own): its password, and a new one
+            # that follows the unstated rules.
+            case.body = {**body, "current_password": _ender_password(),
+                         "new_password": f"contract {uuid.uuid4().hex[:12]} staple"}
+        elif path == "/auth/me" and case.method.upper() == "PATCH":
+            # The run's own password, and something to change (a body must name a username or an email).
+            body = {**body, "current_password": os.environ["CONTRACT_MAIN_PASSWORD"]}
+            if "username" not in body and "email" not in body:
+                body["username"] = f"contract_{uuid.uuid4().hex[:16]}"
+            case.body = body

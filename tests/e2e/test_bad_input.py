@@ -12,6 +12,7 @@ value is accepted. conftest's `_check_response` fails any 5xx and any non-JSON 4
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from conftest import (
     b64_json,
     bearer,
     get_large,
+    jwt_parts,
     strong_password,
     unique_username,
 )
@@ -718,7 +720,10 @@ PATHS: dict[str, set[str]] = {
     "/auth/verify": {"POST"},
     "/auth/logout": {"POST"},
     "/auth/logout-all": {"POST"},
-    "/auth/me": {"GET"},
+    "/auth/me": {"GET", "PATCH"},
+    "/auth/password": {"POST"},
+    "/auth/sessions": {"GET"},
+    "/auth/sessions/{session}": {"DELETE"},
     "/tasks": {"GET", "POST"},
     "/tasks/{task}": {"GET", "PUT", "PATCH", "DELETE"},
     "/expenses": {"GET", "POST"},
@@ -734,14 +739,15 @@ def test_the_openapi_document_lists_exactly_these_paths_and_methods(base_url: st
     document = get_large(base_url, "/openapi.json").json()
     listed = {path: {m.upper() for m in ops if m in ("get", "post", "put", "patch", "delete")}
               for path, ops in document["paths"].items()}
-    expected = {p.replace("{task}", "{id}").replace("{expense}", "{id}").replace("{budget}", "{id}"): m
+    expected = {re.sub(r"\{(task|expense|budget|session)\}", "{id}", p): m
                 for p, m in PATHS.items() if p not in ("/openapi.json", "/docs")}
     assert listed == expected, listed
 
 
 @pytest.mark.parametrize("path", list(PATHS))
 def test_an_unsupported_method_is_405_with_the_right_allow_and_changes_nothing(acct: Account, path: str) -> None:
-    url = path.format(task=acct.task["id"], expense=acct.expense["id"], budget=acct.budget["id"])
+    session = jwt_parts(acct.pair["access"])[1]["sid"]
+    url = path.format(task=acct.task["id"], expense=acct.expense["id"], budget=acct.budget["id"], session=session)
     allowed = PATHS[path]
     for method in [m for m in METHODS if m not in allowed] + ["TRACE", "FOO"]:
         body = json.dumps({"title": "x", "amount": "1", "category": "FOOD", "refresh": acct.pair["refresh"]})

@@ -6,7 +6,10 @@ use shared::jwt::TokenPair;
 use utoipa::openapi::path::HttpMethod;
 
 use crate::domain::UserView;
-use crate::handlers::{self, LoginRequest, RefreshRequest, RegisterRequest, SessionList, TokenInfo, VerifyRequest};
+use crate::handlers::{
+    self, AccountChange, LoginRequest, PasswordChange, RefreshRequest, RegisterRequest, SessionList, TokenInfo,
+    VerifyRequest,
+};
 use crate::state::AppState;
 
 pub fn api() -> Api<AppState> {
@@ -78,6 +81,41 @@ pub fn api() -> Api<AppState> {
                 false,
             ),
             handlers::me,
+        )
+        .route(
+            Op::new(
+                HttpMethod::Patch,
+                "/auth/me",
+                "auth",
+                "change_account",
+                "Change your username or email",
+                Needs { body: true, conflict: true, throttle: true, ..bearer },
+            )
+            .description(
+                "`current_password` is required and checked as a login is (a wrong one is 400 and counts \
+                 toward the login throttle). `email: null` removes the email. The old names are free again \
+                 in the same transaction that takes the new ones.",
+            )
+            .body::<AccountChange>()
+            .answers::<UserView>(200, "The user, changed.", false, false),
+            handlers::change_account,
+        )
+        .route(
+            Op::new(
+                HttpMethod::Post,
+                "/auth/password",
+                "auth",
+                "change_password",
+                "Change your password",
+                Needs { body: true, throttle: true, ..bearer },
+            )
+            .description(
+                "A wrong `current_password` is 400 and counts toward the login throttle. Every earlier session \
+                 ends; the answer is the first token pair of a new one.",
+            )
+            .body::<PasswordChange>()
+            .answers::<TokenPair>(200, "A token pair of a new session.", false, false),
+            handlers::change_password,
         )
         .route(
             Op::new(HttpMethod::Get, "/auth/sessions", "auth", "list_sessions", "Your sessions", bearer)

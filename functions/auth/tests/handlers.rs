@@ -431,6 +431,110 @@ async fn sessions_are_listed_and_each_can_be_ended() {
 }
 
 #[tokio::test]
+async fn a_password_change_ends_every_earlier_session_and_opens_a_new_one() {
+    let app = TestApp::new().await;
+    app.register("sally", None).await;
+    let (first, first_refresh) = app.tokens("sally").await;
+    let (second, _) = app.tokens("sally").await;
+    let change =
+        |token: &str, body: Value| app.send(TestRequest::new("POST", "/auth/password").bearer(token).json(&body));
+    let me = |token: &str| app.send(TestRequest::new("GET", "/auth/me").bearer(token));
+
+    let wrong =
+        change(&first, json!({"current_password": "not it at all", "new_password": "a brand new secret"})).await;
+    assert_error(&wrong, 400, "invalid");
+    assert_eq!(wrong.body["errors"]["current_password"], json!(["The password is not correct."]));
+    let weak = change(&first, json!({"current_password": PASSWORD, "new_password": "12345678"})).await;
+    assert_error(&weak, 400, "invalid");
+    assert!(!weak.body["errors"]["new_password"].as_array().unwrap().is_empty());
+    let same = change(&first, json!({"current_password": PASSWORD, "new_password": PASSWORD})).await;
+    assert_error(&same, 400, "invalid");
+    assert_eq!(me(&first).await.status, 200, "refused changes change nothing");
+
+    let changed = change(&second, json!({"current_password": PASSWORD, "new_password": "a brand new secret"})).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    for token in [&first, &second] {
+        assert_error(&me(token).await, 401, "token_not_valid");
+    }
+    assert_error(&app.post("/auth/refresh", json!({"refresh": first_refresh})).await, 401, "token_not_valid");
+    assert_eq!(me(&str_of(&changed.body["access"])).await.status, 200, "the new session works");
+    assert_error(&app.login("sally", PASSWORD).await, 401, "invalid_credentials");
+    assert_eq!(app.login("sally", "a brand new secret").await.status, 200);
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_login_throttle() {
+    let app = TestApp::new().await;
+    app.register("tess", None).await;
+    let (access, _) = app.tokens("tess").await;
+    for _ in 0..3 {
+        let body = json!({"username": "tess2", "current_password": "wrong password!"});
+        let response = app.send(TestRequest::new("PATCH", "/auth/me").bearer(&access).json(&body)).await;
+        assert_error(&response, 400, "invalid");
+    }
+    let body = json!({"username": "tess2", "current_password": PASSWORD});
+    let locked = app.send(TestRequest::new("PATCH", "/auth/me").bearer(&access).json(&body)).await;
+    assert_error(&locked, 429, "throttled");
+    assert_error(&app.login("tess", PASSWORD).await, 429, "throttled");
+}
+
+#[tokio::test]
+async fn renaming_moves_the_guards_and_frees_the_old_names() {
+    let app = TestApp::new().await;
+    app.register("uma", Some("uma@example.com")).await;
+    app.register("vera", Some("vera@example.com")).await;
+    let (access, _) = app.tokens("uma").await;
+    let patch = |body: Value| app.send(TestRequest::new("PATCH", "/auth/me").bearer(&access).json(&body));
+
+    let taken = patch(json!({"username": "VERA", "current_password": PASSWORD})).await;
+    assert_error(&taken, 409, "conflict");
+    assert!(taken.body["errors"].get("username").is_some(), "{}", taken.body);
+    let taken = patch(json!({"email": "Vera@Example.com", "current_password": PASSWORD})).await;
+    assert_error(&taken, 409, "conflict");
+    assert!(taken.body["errors"].get("email").is_some(), "{}", taken.body);
+    assert_error(&patch(json!({"current_password": PASSWORD})).await, 400, "invalid");
+    assert_error(&patch(json!({"username": "x"})).await, 400, "invalid");
+
+    let renamed =
+        patch(json!({"username": "Ursula", "email": "ursula@example.com", "current_password": PASSWORD})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(
+        (str_of(&renamed.body["username"]), str_of(&renamed.body["email"])),
+        ("Ursula".into(), "ursula@example.com".into())
+    );
+    assert_eq!(app.login("ursula@example.com", PASSWORD).await.status, 200);
+    assert_error(&app.login("uma", PASSWORD).await, 401, "invalid_credentials");
+    // The old names are free at once; the user has one username guard and one email guard.
+    assert_eq!(app.register("uma", Some("uma@example.com")).await.status, 201);
+    let removed = patch(json!({"email": null, "current_password": PASSWORD})).await;
+    assert_eq!(removed.body["email"], Value::Null);
+    assert_eq!(app.register("someone", Some("ursula@example.com")).await.status, 201);
+    // Users: uma, vera, Ursula, someone; guards: 4 usernames and 3 emails.
+    assert_eq!(app.item_count(&app.config.users_table).await, 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_renames_to_one_name_have_one_winner() {
+    let app = TestApp::new().await;
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let name = format!("racer{i}");
+        app.register(&name, None).await;
+        let (access, _) = app.tokens(&name).await;
+        let router = app.router.clone();
+        let body = json!({"username": "prize", "current_password": PASSWORD});
+        racers.spawn(async move {
+            call(&router, TestRequest::new("PATCH", "/auth/me").bearer(&access).json(&body)).await.status
+        });
+    }
+    let statuses: Vec<u16> = racers.join_all().await.into_iter().map(|s| s.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
+    // 8 users and 8 username guards: the winner's old guard went as its new one came.
+    assert_eq!(app.item_count(&app.config.users_table).await, 16);
+}
+
+#[tokio::test]
 async fn logout_all_revokes_every_earlier_refresh_token() {
     let app = TestApp::new().await;
     app.register("peggy", None).await;

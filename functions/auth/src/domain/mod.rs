@@ -7,7 +7,7 @@ pub mod throttle;
 pub mod user;
 
 pub use credentials::LoginName;
-pub use registration::{Email, Registration, Username, canonical_username};
+pub use registration::{Email, Registration, Username, canonical_username, password_problems};
 pub use session::{Session, SessionView};
 pub use throttle::{FailureWindow, ThrottlePolicy};
 pub use user::{User, UserView};

@@ -1,11 +1,13 @@
 //! HTTP handlers: extract, call the domain, map the result.
 
+mod account;
 mod login;
 mod me;
 mod register;
 pub mod sessions;
 mod tokens;
 
+pub use account::{AccountChange, PasswordChange, change_account, change_password};
 pub use login::{LoginRequest, login};
 pub use me::me;
 pub use register::{RegisterRequest, register};

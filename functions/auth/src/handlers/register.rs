@@ -67,7 +67,7 @@ pub async fn register(
     Ok((StatusCode::CREATED, [(header::LOCATION, "/auth/me")], Json(UserView::from(&user))))
 }
 
-fn conflict(username: bool, email: bool) -> ApiError {
+pub(super) fn conflict(username: bool, email: bool) -> ApiError {
     let mut errors = FieldErrors::new();
     if username {
         errors.add("username", USERNAME_TAKEN);

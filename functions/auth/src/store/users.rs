@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
@@ -164,6 +164,12 @@ impl UserStore {
 
     /// Replaces the hash if it is still `old` (a concurrent change wins).
     pub async fn replace_password_hash(&self, id: &UserId, old: &str, new: &str) -> Result<(), ApiError> {
+        // A hash changed meanwhile (the condition failed) is fine: the newer one stays.
+        self.change_password_hash(id, old, new).await.map(|_| ())
+    }
+
+    /// Sets the hash if it is still `old`: `false` when it changed meanwhile.
+    pub async fn change_password_hash(&self, id: &UserId, old: &str, new: &str) -> Result<bool, ApiError> {
         let outcome = self
             .client
             .update_item()
@@ -175,7 +181,94 @@ impl UserStore {
             .expression_attribute_values(":old", dynamo::string(old))
             .send()
             .await;
-        // A hash changed meanwhile (the condition failed) is fine: the newer one stays.
-        dynamo::condition_held(outcome).map(|_| ())
+        dynamo::condition_held(outcome)
+    }
+
+    /// Renames `user` to `renamed` (username and email) in one transaction that moves their
+    /// guard items: the new names' guards are put only if free, the old ones deleted only if
+    /// still `user`'s, and the user item written only if it still holds the old names, so of
+    /// two racing renames to one name only one can win, and no name is ever held twice or lost.
+    pub async fn rename(&self, user: &User, renamed: &User) -> Result<(), CreateUserError> {
+        let (old_name, new_name) = (canonical_username(&user.username), canonical_username(&renamed.username));
+        let mut writes = vec![self.write_names(user, renamed)?];
+        let mut taken_if_failed = vec![(false, false)];
+        if old_name != new_name {
+            writes.push(self.put_guard(username_key(&new_name), user.id)?);
+            taken_if_failed.push((true, false));
+            writes.push(self.delete_guard(username_key(&old_name), user.id)?);
+            taken_if_failed.push((false, false));
+        }
+        if user.email != renamed.email {
+            if let Some(email) = &renamed.email {
+                writes.push(self.put_guard(email_key(email), user.id)?);
+                taken_if_failed.push((false, true));
+            }
+            if let Some(email) = &user.email {
+                writes.push(self.delete_guard(email_key(email), user.id)?);
+                taken_if_failed.push((false, false));
+            }
+        }
+        match dynamo::transact_write(&self.client, writes).await? {
+            Transaction::Committed => Ok(()),
+            Transaction::ConditionsFailed(failed) => {
+                let taken = failed.iter().filter_map(|index| taken_if_failed.get(*index));
+                let (username, email) = taken.fold((false, false), |(u, e), (tu, te)| (u || *tu, e || *te));
+                if username || email {
+                    Err(CreateUserError::Taken { username, email })
+                } else {
+                    Err(ApiError::Conflict {
+                        detail: "The account changed meanwhile; read it again and retry.".into(),
+                        errors: shared::FieldErrors::single("non_field_errors", "The account changed meanwhile."),
+                    }
+                    .into())
+                }
+            }
+        }
+    }
+
+    fn write_names(&self, user: &User, renamed: &User) -> Result<TransactWriteItem, ApiError> {
+        let mut update = Update::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", user_key(&user.id))))
+            .expression_attribute_values(":old_username", dynamo::string(&user.username))
+            .expression_attribute_values(":username", dynamo::string(&renamed.username));
+        let mut condition = "username = :old_username".to_owned();
+        match &user.email {
+            Some(email) => {
+                condition.push_str(" AND email = :old_email");
+                update = update.expression_attribute_values(":old_email", dynamo::string(email));
+            }
+            None => condition.push_str(" AND attribute_not_exists(email)"),
+        }
+        let expression = match &renamed.email {
+            Some(email) => {
+                update = update.expression_attribute_values(":email", dynamo::string(email));
+                "SET username = :username, email = :email"
+            }
+            None => "SET username = :username REMOVE email",
+        };
+        let update = update.update_expression(expression).condition_expression(condition);
+        Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
+    }
+
+    fn put_guard(&self, pk: String, user_id: UserId) -> Result<TransactWriteItem, ApiError> {
+        let put = Put::builder()
+            .table_name(self.table.as_ref())
+            .set_item(Some(to_item(&GuardItem { pk, user_id })?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn delete_guard(&self, pk: String, user_id: UserId) -> Result<TransactWriteItem, ApiError> {
+        let delete = Delete::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", pk)))
+            .condition_expression("user_id = :me")
+            .expression_attribute_values(":me", dynamo::string(user_id.to_string()))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 }
