@@ -77,6 +77,38 @@ pub fn is_conditional_check_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E
     error_code(err) == Some("ConditionalCheckFailedException")
 }
 
+/// Every item of one partition (`key` = `value`), read with strongly consistent queries page
+/// by page, newest sort key first when `newest_first`: for partitions that stay small (a
+/// user's sessions or connections).
+pub async fn partition(
+    client: &Client,
+    table: &str,
+    key: &str,
+    value: &str,
+    newest_first: bool,
+) -> Result<Vec<Item>, ApiError> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .query()
+            .table_name(table)
+            .key_condition_expression("#key = :value")
+            .expression_attribute_names("#key", key)
+            .expression_attribute_values(":value", string(value))
+            .scan_index_forward(!newest_first)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        items.extend(page.items.unwrap_or_default());
+        match page.last_evaluated_key.filter(|key| !key.is_empty()) {
+            Some(key) => start = Some(key),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// Reads one item with a strongly consistent read.
 pub async fn get_item(client: &Client, table: &str, key: Item) -> Result<Option<Item>, ApiError> {
     let output = client.get_item().table_name(table).set_key(Some(key)).consistent_read(true).send().await?;

@@ -95,31 +95,15 @@ impl Connections {
     pub async fn of_owner(&self, owner: &UserId) -> Result<Vec<Connection>, ApiError> {
         let owner = owner.to_string();
         let now = clock::epoch_seconds(clock::now());
-        let mut connections = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .key_condition_expression("#owner = :owner")
-                .expression_attribute_names("#owner", OWNER)
-                .expression_attribute_values(":owner", dynamo::string(owner.as_str()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in output.items.unwrap_or_default() {
-                // TTL deletes lazily: an expired record is a connection API Gateway already closed.
-                let expired = matches!(item.get(EXPIRES_AT), Some(AttributeValue::N(at)) if at.parse::<i64>().is_ok_and(|at| at <= now));
-                if let (false, Some(AttributeValue::S(id))) = (expired, item.get(CONNECTION_ID)) {
-                    connections.push(Connection { owner: owner.clone(), id: id.clone() });
-                }
+        let items = dynamo::partition(&self.client, &self.table, OWNER, &owner, false).await?;
+        let open = items.into_iter().filter_map(|item| {
+            // TTL deletes lazily: an expired record is a connection API Gateway already closed.
+            let expired = matches!(item.get(EXPIRES_AT), Some(AttributeValue::N(at)) if at.parse::<i64>().is_ok_and(|at| at <= now));
+            match (expired, item.get(CONNECTION_ID)) {
+                (false, Some(AttributeValue::S(id))) => Some(Connection { owner: owner.clone(), id: id.clone() }),
+                _ => None,
             }
-            match output.last_evaluated_key.filter(|key| !key.is_empty()) {
-                Some(key) => start = Some(key),
-                None => return Ok(connections),
-            }
-        }
+        });
+        Ok(open.collect())
     }
 }

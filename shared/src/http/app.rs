@@ -132,19 +132,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_routes_are_json_404() {
-        let request = http::Request::get("/nope").body(Body::empty()).unwrap();
-        let (status, _, body) = call(request).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(body["code"], "not_found");
-    }
-
-    #[tokio::test]
-    async fn wrong_method_is_json_405_with_allow() {
-        let request = http::Request::delete("/things").body(Body::empty()).unwrap();
-        let (status, headers, body) = call(request).await;
-        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(body["code"], "method_not_allowed");
+    async fn unknown_routes_are_json_404_and_wrong_methods_json_405_with_allow() {
+        let (status, _, body) = call(http::Request::get("/nope").body(Body::empty()).unwrap()).await;
+        assert_eq!((status, &body["code"]), (StatusCode::NOT_FOUND, &serde_json::json!("not_found")));
+        let (status, headers, body) = call(http::Request::delete("/things").body(Body::empty()).unwrap()).await;
+        assert_eq!((status, &body["code"]), (StatusCode::METHOD_NOT_ALLOWED, &serde_json::json!("method_not_allowed")));
         assert!(headers[header::ALLOW].to_str().unwrap().contains("GET"));
     }
 

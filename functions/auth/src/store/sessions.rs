@@ -94,11 +94,7 @@ impl SessionStore {
             .expression_attribute_values(":ttl", dynamo::number(expires_at.1))
             .send()
             .await;
-        match touched {
-            Ok(_) => Ok(true),
-            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(false),
-            Err(err) => Err(err.into()),
-        }
+        dynamo::condition_held(touched)
     }
 
     /// Whether session `id` of `owner` is open.
@@ -129,28 +125,7 @@ impl SessionStore {
     /// Every stored session of `owner`, newest first (a user has a few: one per login within
     /// the refresh lifetime).
     async fn all(&self, owner: &UserId) -> Result<Vec<SessionItem>, ApiError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .key_condition_expression("#owner = :owner")
-                .expression_attribute_names("#owner", OWNER)
-                .expression_attribute_values(":owner", dynamo::string(owner.to_string()))
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in page.items.unwrap_or_default() {
-                items.push(from_item(item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        let items = dynamo::partition(&self.client, &self.table, OWNER, &owner.to_string(), true).await?;
+        items.into_iter().map(from_item).collect()
     }
 }

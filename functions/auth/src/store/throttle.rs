@@ -39,6 +39,9 @@ struct FailureItem {
     window_ends: i64,
     /// The TTL attribute.
     expires_at: i64,
+    /// Which attempt opened the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    opened_by: Option<String>,
 }
 
 impl ThrottleStore {
@@ -105,23 +108,14 @@ impl ThrottleStore {
     /// Opens a window holding this one attempt, unless another is open: `false` when one is.
     async fn open_window(&self, pk: &str, now: i64, window_secs: i64) -> Result<bool, ApiError> {
         let window_ends = now + window_secs;
-        let item = to_item(&FailureItem { pk: pk.to_owned(), failures: 1, window_ends, expires_at: window_ends })?;
-        // Not `dynamo::put_item_if`: it takes an equal stored item for its own write, and two
-        // attempts in the same second write equal items, so both would count as one.
-        let opened = self
-            .client
-            .put_item()
-            .table_name(self.table.as_ref())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR window_ends <= :now")
-            .expression_attribute_values(":now", dynamo::number(now))
-            .send()
-            .await;
-        match opened {
-            Ok(_) => Ok(true),
-            Err(err) if dynamo::is_conditional_check_failure(&err) => Ok(false),
-            Err(err) => Err(err.into()),
-        }
+        // Each opening names itself: two attempts in the same second would otherwise write equal
+        // items, and `put_item_if` takes an equal stored item for its own (retried) write.
+        let opened_by = Some(shared::ids::new_id());
+        let item = FailureItem { pk: pk.to_owned(), failures: 1, window_ends, expires_at: window_ends, opened_by };
+        let condition = "attribute_not_exists(pk) OR window_ends <= :now";
+        let outcome =
+            dynamo::put_item_if(&self.client, &self.table, to_item(&item)?, condition, [(":now", dynamo::number(now))]);
+        Ok(outcome.await?.written())
     }
 
     pub async fn clear(&self, pk: &str) -> Result<(), ApiError> {
