@@ -571,3 +571,26 @@ async fn the_router_serves_exactly_the_documented_methods() {
     let app = TestApp::new().await;
     assert_serves_exactly_the_documented_methods(&app.router, &tasks::api().openapi()).await;
 }
+
+/// Authentication is one read: a request refused right after it (a malformed id is 404 before
+/// any store call) makes exactly one DynamoDB call, and reading a task two.
+#[tokio::test]
+async fn authentication_costs_one_read_per_request() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    let id = alice.create(json!({"title": "counted"})).await["id"].as_str().unwrap().to_owned();
+    let (client, calls) = testkit::counting_client(&app.environment.client);
+    let config = TasksConfig::from_env(app.environment.env()).expect("valid test configuration");
+    let router = api().serve(AppState::new(&config, client), &config.api.cors);
+    let count = |path: String| {
+        let (router, token, calls) = (router.clone(), alice.token.clone(), calls.clone());
+        async move {
+            calls.store(0, std::sync::atomic::Ordering::SeqCst);
+            let status = call(&router, TestRequest::new("GET", &path).bearer(&token)).await.status.as_u16();
+            (status, calls.load(std::sync::atomic::Ordering::SeqCst))
+        }
+    };
+    assert_eq!(count("/tasks/not-an-id".into()).await, (404, 1), "authentication alone");
+    assert_eq!(count(format!("/tasks/{id}")).await, (200, 2), "authentication and the read");
+    assert_eq!(count("/tasks".into()).await.1, 2, "authentication and one page");
+}

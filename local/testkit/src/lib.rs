@@ -82,6 +82,32 @@ impl TestEnvironment {
     }
 }
 
+/// A client like `client` that counts the DynamoDB calls it makes (each operation once, however
+/// often the SDK retries it), to show what a request costs.
+pub fn counting_client(client: &Client) -> (Client, Arc<std::sync::atomic::AtomicUsize>) {
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let config = client.config().to_builder().interceptor(CallCounter(calls.clone())).build();
+    (Client::from_conf(config), calls)
+}
+
+#[derive(Debug)]
+struct CallCounter(Arc<std::sync::atomic::AtomicUsize>);
+
+impl aws_sdk_dynamodb::config::Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 /// A request to send through [`call`].
 #[derive(Debug, Clone, Default)]
 pub struct TestRequest {
