@@ -66,7 +66,8 @@ class World:
 
     def path(self, template: str) -> str:
         return template.format(task=self.task["id"], expense=self.expense["id"], budget=self.budget["id"],
-                               month=self.month)
+                               month=self.month, session=jwt_parts(self.access)[1]["sid"],
+                               password=self.victim.password)
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +144,12 @@ Check = Callable[[World], None]
 ENDPOINTS: list[tuple[str, str, Any, Check | None]] = [
     ("GET", "/auth/me", None, None),
     ("POST", "/auth/logout-all", None, assert_sessions_unchanged),
+    ("GET", "/auth/sessions", None, None),
+    ("DELETE", "/auth/sessions/{session}", None, assert_sessions_unchanged),
+    # With the victim's real password: only the token stands between a forger and these.
+    ("POST", "/auth/password", {"current_password": "{password}", "new_password": "forged-password-123"},
+     assert_sessions_unchanged),
+    ("PATCH", "/auth/me", {"username": "forged_name", "current_password": "{password}"}, assert_sessions_unchanged),
     ("GET", "/tasks", None, None),
     ("GET", "/tasks?limit=100&status=in_progress", None, None),
     ("POST", "/tasks", {"title": "forged", "priority": "low"}, assert_tasks_unchanged),
