@@ -3,19 +3,20 @@
 
 use axum::Json;
 use axum::extract::State;
-use http::{HeaderMap, header};
+use http::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::field::Field;
 use shared::http::{AuthUser, JsonBody};
 use shared::jwt::TokenPair;
 use shared::password::Verification;
-use shared::{ApiError, FieldErrors, clock};
+use shared::{ApiError, FieldErrors};
 
 use super::register::conflict;
+use super::user_agent;
 use crate::domain::{Email, LoginName, User, UserView, Username, password_problems};
 use crate::state::AppState;
-use crate::store::{Attempt, CreateUserError};
+use crate::store::CreateUserError;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
@@ -77,8 +78,7 @@ pub async fn change_password(
     }
     state.sessions.logout_all(&user.id).await?;
     tracing::info!(user = %user.id, "password changed; every earlier session ended");
-    let user_agent = headers.get(header::USER_AGENT).and_then(|agent| agent.to_str().ok());
-    Ok(Json(state.sessions.start(user.id, user_agent).await?))
+    Ok(Json(state.sessions.start(user.id, user_agent(&headers)).await?))
 }
 
 /// A new username or email (or none): the old ones are free again in the same transaction.
@@ -125,10 +125,7 @@ pub async fn change_account(
 async fn confirm_password(state: &AppState, user: &User, field: &str, password: String) -> Result<(), ApiError> {
     let key = LoginName::parse(&user.username).throttle_key();
     if let Some(key) = &key {
-        let now = clock::epoch_seconds(clock::now());
-        if let Attempt::Refused { retry_after_secs } = state.throttle.reserve(key, now, &state.throttle_policy).await? {
-            return Err(ApiError::Throttled { retry_after_secs });
-        }
+        state.throttle.admit(key, &state.throttle_policy).await?;
     }
     let stored = Some(user.password_hash.clone());
     if !matches!(state.hasher.verify(SecretString::from(password), stored).await, Verification::Valid { .. }) {

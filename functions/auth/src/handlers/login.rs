@@ -2,18 +2,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use http::{HeaderMap, header};
+use http::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::field::Field;
 use shared::http::JsonBody;
 use shared::jwt::TokenPair;
 use shared::password::Verification;
-use shared::{ApiError, FieldErrors, clock};
+use shared::{ApiError, FieldErrors};
 
+use super::user_agent;
 use crate::domain::LoginName;
 use crate::state::AppState;
-use crate::store::Attempt;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
@@ -44,10 +44,7 @@ pub async fn login(
     let login = LoginName::parse(&name);
     let throttle_key = login.throttle_key();
     if let Some(key) = &throttle_key {
-        let now = clock::epoch_seconds(clock::now());
-        if let Attempt::Refused { retry_after_secs } = state.throttle.reserve(key, now, &state.throttle_policy).await? {
-            return Err(ApiError::Throttled { retry_after_secs });
-        }
+        state.throttle.admit(key, &state.throttle_policy).await?;
     }
 
     let user = state.users.find_by_login(&login).await?;
@@ -71,6 +68,5 @@ pub async fn login(
             Err(err) => tracing::warn!(user = %user.id, error = %err, "password rehash failed"),
         }
     }
-    let user_agent = headers.get(header::USER_AGENT).and_then(|agent| agent.to_str().ok());
-    Ok(Json(state.sessions.start(user.id, user_agent).await?))
+    Ok(Json(state.sessions.start(user.id, user_agent(&headers)).await?))
 }

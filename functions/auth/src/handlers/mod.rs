@@ -13,3 +13,8 @@ pub use me::me;
 pub use register::{RegisterRequest, register};
 pub use sessions::SessionList;
 pub use tokens::{RefreshRequest, TokenInfo, VerifyRequest, logout, logout_all, refresh, verify};
+
+/// The request's `User-Agent`, when it is text: what a session records of the client.
+fn user_agent(headers: &http::HeaderMap) -> Option<&str> {
+    headers.get(http::header::USER_AGENT).and_then(|agent| agent.to_str().ok())
+}

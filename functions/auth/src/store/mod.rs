@@ -7,5 +7,5 @@ pub mod users;
 
 pub use revocations::RevocationStore;
 pub use sessions::SessionStore;
-pub use throttle::{Attempt, ThrottleStore};
+pub use throttle::ThrottleStore;
 pub use users::{CreateUserError, UserStore};

@@ -7,14 +7,14 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use serde::{Deserialize, Serialize};
-use shared::ApiError;
 use shared::dynamo::{self, from_item, key, to_item};
+use shared::{ApiError, clock};
 
 use crate::domain::{FailureWindow, ThrottlePolicy};
 
 /// Whether an attempt may check its password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Attempt {
+enum Attempt {
     /// Counted: check it (and clear the count if it is right).
     Allowed,
     /// The window's attempts are spent.
@@ -49,12 +49,20 @@ impl ThrottleStore {
         Self { client, table: table.into() }
     }
 
-    /// Counts one attempt of login name `pk` before its password is checked: in the open
-    /// window while it has attempts left, or in a new window when none is open. Both are
-    /// conditional writes, so however many attempts arrive at once, a window never counts
-    /// more than `policy.max_failures` of them, and each attempt it refuses is answered
-    /// without a password check.
-    pub async fn reserve(&self, pk: &str, now: i64, policy: &ThrottlePolicy) -> Result<Attempt, ApiError> {
+    /// Admits one attempt of login name `pk` to a password check, counted before the check:
+    /// 429 `throttled` (with the seconds until the window ends) once its window is spent. A
+    /// right password then [`clear`](Self::clear)s the count.
+    pub async fn admit(&self, pk: &str, policy: &ThrottlePolicy) -> Result<(), ApiError> {
+        match self.reserve(pk, clock::epoch_seconds(clock::now()), policy).await? {
+            Attempt::Allowed => Ok(()),
+            Attempt::Refused { retry_after_secs } => Err(ApiError::Throttled { retry_after_secs }),
+        }
+    }
+
+    /// Counts one attempt of login name `pk`: in the open window while it has attempts left,
+    /// or in a new window when none is open. Both are conditional writes, so however many
+    /// attempts arrive at once, a window never counts more than `policy.max_failures` of them.
+    async fn reserve(&self, pk: &str, now: i64, policy: &ThrottlePolicy) -> Result<Attempt, ApiError> {
         // Each pass either ends or finds that another request opened or closed a window
         // in between; three cover every such interleaving but pathological clock skew.
         for _ in 0..3 {
