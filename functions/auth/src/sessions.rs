@@ -45,9 +45,7 @@ impl Sessions {
         self.use_up(&claims).await?;
         let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
         let now = clock::now();
-        let expires = now + self.tokens.refresh_ttl();
-        let expiry = (clock::format_timestamp(expires), clock::epoch_seconds(expires));
-        if !self.store.touch(&claims.sub, family, &clock::format_timestamp(now), expiry).await? {
+        if !self.store.touch(&claims.sub, family, now, now + self.tokens.refresh_ttl()).await? {
             return Err(ApiError::TokenNotValid);
         }
         self.tokens.issue_pair(claims.sub, family, now).map_err(ApiError::internal)

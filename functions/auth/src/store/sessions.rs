@@ -8,9 +8,11 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
+use shared::clock;
 use shared::dynamo::{self, from_item, to_item};
 use shared::ids::UserId;
-use shared::sessions::{OWNER, session_key};
+use shared::sessions::{OWNER, SessionDirectory, session_key};
+use time::OffsetDateTime;
 
 use crate::domain::Session;
 
@@ -18,6 +20,7 @@ use crate::domain::Session;
 pub struct SessionStore {
     client: Client,
     table: Arc<str>,
+    directory: SessionDirectory,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -62,7 +65,7 @@ impl From<SessionItem> for Session {
 
 impl SessionStore {
     pub fn new(client: Client, table: &str) -> Self {
-        Self { client, table: table.into() }
+        Self { directory: SessionDirectory::new(client.clone(), table), client, table: table.into() }
     }
 
     /// Records a new session of `owner`.
@@ -72,14 +75,14 @@ impl SessionStore {
         Ok(())
     }
 
-    /// A refresh of session `id`: its last use and expiry move on. `false` when the session
-    /// has ended, which the refresh must then refuse.
+    /// A refresh of session `id` at `now`: its last use and expiry (`expires`) move on.
+    /// `false` when the session has ended, which the refresh must then refuse.
     pub async fn touch(
         &self,
         owner: &UserId,
         id: &str,
-        used_at: &str,
-        expires_at: (String, i64),
+        now: OffsetDateTime,
+        expires: OffsetDateTime,
     ) -> Result<bool, ApiError> {
         let touched = self
             .client
@@ -89,17 +92,17 @@ impl SessionStore {
             .update_expression("SET last_used_at = :used, expires_at = :expires, #ttl = :ttl")
             .condition_expression("attribute_exists(id)")
             .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":used", dynamo::string(used_at))
-            .expression_attribute_values(":expires", dynamo::string(expires_at.0))
-            .expression_attribute_values(":ttl", dynamo::number(expires_at.1))
+            .expression_attribute_values(":used", dynamo::string(clock::format_timestamp(now)))
+            .expression_attribute_values(":expires", dynamo::string(clock::format_timestamp(expires)))
+            .expression_attribute_values(":ttl", dynamo::number(clock::epoch_seconds(expires)))
             .send()
             .await;
         dynamo::condition_held(touched)
     }
 
-    /// Whether session `id` of `owner` is open.
+    /// Whether session `id` of `owner` is open: the read every function makes.
     pub async fn is_open(&self, owner: &UserId, id: &str) -> Result<bool, ApiError> {
-        Ok(dynamo::get_item(&self.client, &self.table, session_key(owner, id)).await?.is_some())
+        self.directory.is_open(owner, id).await
     }
 
     /// Ends session `id`: `false` when `owner` has no such session.
