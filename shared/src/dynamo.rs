@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -179,6 +180,44 @@ pub async fn put_item_if(
                 Some(stored) if same_item(stored, &item) => Ok(Conditional::Written),
                 stored => Ok(Conditional::Refused { stored: stored.cloned() }),
             },
+            _ => Err(err.into()),
+        },
+    }
+}
+
+/// An update of the item at `key` that applies only if `condition` holds, with the names
+/// and values its placeholders stand for.
+pub struct ConditionalUpdate<'a> {
+    pub key: Item,
+    pub update: &'a str,
+    pub condition: &'a str,
+    pub names: &'a [(&'a str, &'a str)],
+    pub values: Vec<(&'a str, AttributeValue)>,
+}
+
+/// Runs `update`: `Refused` with the item that failed the condition (`None`: there is none).
+pub async fn update_item_if(
+    client: &Client,
+    table: &str,
+    update: ConditionalUpdate<'_>,
+) -> Result<Conditional, ApiError> {
+    let mut request = client
+        .update_item()
+        .table_name(table)
+        .set_key(Some(update.key))
+        .update_expression(update.update)
+        .condition_expression(update.condition)
+        .set_expression_attribute_values(expression_values(update.values))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    for (placeholder, name) in update.names {
+        request = request.expression_attribute_names(*placeholder, *name);
+    }
+    match request.send().await {
+        Ok(_) => Ok(Conditional::Written),
+        Err(err) => match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                Ok(Conditional::Refused { stored: failed.item().cloned() })
+            }
             _ => Err(err.into()),
         },
     }

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::clock;
-use shared::dynamo::{self, from_item, to_item};
+use shared::dynamo::{self, ConditionalUpdate, from_item, to_item};
 use shared::ids::UserId;
 use shared::sessions::{OWNER, SessionDirectory, session_key};
 use time::OffsetDateTime;
@@ -84,20 +84,18 @@ impl SessionStore {
         now: OffsetDateTime,
         expires: OffsetDateTime,
     ) -> Result<bool, ApiError> {
-        let touched = self
-            .client
-            .update_item()
-            .table_name(self.table.as_ref())
-            .set_key(Some(session_key(owner, id)))
-            .update_expression("SET last_used_at = :used, expires_at = :expires, #ttl = :ttl")
-            .condition_expression("attribute_exists(id)")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":used", dynamo::string(clock::format_timestamp(now)))
-            .expression_attribute_values(":expires", dynamo::string(clock::format_timestamp(expires)))
-            .expression_attribute_values(":ttl", dynamo::number(clock::epoch_seconds(expires)))
-            .send()
-            .await;
-        dynamo::condition_held(touched)
+        let update = ConditionalUpdate {
+            key: session_key(owner, id),
+            update: "SET last_used_at = :used, expires_at = :expires, #ttl = :ttl",
+            condition: "attribute_exists(id)",
+            names: &[("#ttl", "ttl")],
+            values: vec![
+                (":used", dynamo::string(clock::format_timestamp(now))),
+                (":expires", dynamo::string(clock::format_timestamp(expires))),
+                (":ttl", dynamo::number(clock::epoch_seconds(expires))),
+            ],
+        };
+        Ok(dynamo::update_item_if(&self.client, &self.table, update).await?.written())
     }
 
     /// Whether session `id` of `owner` is open: the read every function makes.

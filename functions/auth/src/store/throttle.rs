@@ -4,10 +4,8 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use serde::{Deserialize, Serialize};
-use shared::dynamo::{self, from_item, key, to_item};
+use shared::dynamo::{self, Conditional, ConditionalUpdate, from_item, key, to_item};
 use shared::{ApiError, clock};
 
 use crate::domain::{FailureWindow, ThrottlePolicy};
@@ -85,32 +83,21 @@ impl ThrottleStore {
     /// Adds one to the open window's count if it is below `max`; otherwise the window found
     /// (spent, or ended), or none.
     async fn count_in_open_window(&self, pk: &str, now: i64, max: u32) -> Result<Counted, ApiError> {
-        let counted = self
-            .client
-            .update_item()
-            .table_name(self.table.as_ref())
-            .set_key(Some(key("pk", pk)))
-            .update_expression("ADD failures :one")
-            .condition_expression("window_ends > :now AND failures < :max")
-            .expression_attribute_values(":one", dynamo::number(1))
-            .expression_attribute_values(":now", dynamo::number(now))
-            .expression_attribute_values(":max", dynamo::number(max))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match counted {
-            Ok(_) => Ok(Counted::Yes),
-            Err(err) => match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => match failed.item() {
-                    Some(item) => {
-                        let item: FailureItem = from_item(item.clone())?;
-                        Ok(Counted::No(Some(FailureWindow { failures: item.failures, window_ends: item.window_ends })))
-                    }
-                    None => Ok(Counted::No(None)),
-                },
-                _ => Err(err.into()),
-            },
-        }
+        let update = ConditionalUpdate {
+            key: key("pk", pk),
+            update: "ADD failures :one",
+            condition: "window_ends > :now AND failures < :max",
+            names: &[],
+            values: vec![(":one", dynamo::number(1)), (":now", dynamo::number(now)), (":max", dynamo::number(max))],
+        };
+        Ok(match dynamo::update_item_if(&self.client, &self.table, update).await? {
+            Conditional::Written => Counted::Yes,
+            Conditional::Refused { stored: None } => Counted::No(None),
+            Conditional::Refused { stored: Some(item) } => {
+                let item: FailureItem = from_item(item)?;
+                Counted::No(Some(FailureWindow { failures: item.failures, window_ends: item.window_ends }))
+            }
+        })
     }
 
     /// Opens a window holding this one attempt, unless another is open: `false` when one is.
