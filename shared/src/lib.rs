@@ -8,9 +8,10 @@
 //! * [`http`]: extractors, the shared CRUD handlers, responses, and [`error`]'s mapping of
 //!   every error to the contract's JSON; `http::openapi` documents them.
 //!
-//! Beside them: [`config`] (read once), [`identity`] (who a token names), [`jwt`], [`password`]
+//! Beside them: [`accounts`] (the users table's key), [`config`] (read once), [`identity`] (who a token names), [`jwt`], [`password`]
 //! and [`sessions`] (whether a token's session is open).
 
+pub mod accounts;
 pub mod aws;
 pub mod calendar;
 pub mod choice;

@@ -30,13 +30,13 @@ impl Sessions {
         Self { tokens, users, revocations, store }
     }
 
-    /// A new session of `user` and its first token pair.
-    pub async fn start(&self, user: UserId, user_agent: Option<&str>) -> Result<TokenPair, ApiError> {
+    /// A new session of `user` and its first token pair; `None` when the account is gone.
+    pub async fn start(&self, user: UserId, user_agent: Option<&str>) -> Result<Option<TokenPair>, ApiError> {
         let now = clock::now();
         let session = Session::begin(new_id(), now, now + self.tokens.refresh_ttl(), user_agent);
         let pair = self.tokens.issue_pair(user, &session.id, now).map_err(ApiError::internal)?;
-        self.store.open(user, &session).await?;
-        Ok(pair)
+        let opened = self.store.open(user, &session, self.users.still_exists(&user)?).await?;
+        Ok(opened.then_some(pair))
     }
 
     /// Exchanges a refresh token for a new pair of its session; the presented one is used up.

@@ -1,4 +1,5 @@
-//! Posting to connections through the API Gateway Management API (`PostToConnection`).
+//! Posting to connections through the API Gateway Management API (`PostToConnection`), and
+//! closing them (`DeleteConnection`).
 
 use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::config::http::HttpResponse;
@@ -32,6 +33,19 @@ pub async fn post(client: &Client, connection_id: &str, data: &[u8]) -> Result<(
     match outcome {
         Ok(_) => Ok(()),
         Err(err) if is_gone(&err) => Err(PostError::Gone),
+        Err(err) => Err(PostError::Failed(DisplayErrorContext(&err).to_string())),
+    }
+}
+
+/// Closes one connection (`DeleteConnection`); one already closed is no error.
+pub async fn close(client: &Client, connection_id: &str) -> Result<(), PostError> {
+    match client.delete_connection().connection_id(connection_id).send().await {
+        Ok(_) => Ok(()),
+        Err(SdkError::ServiceError(service))
+            if service.err().is_gone_exception() || service.raw().status().as_u16() == 410 =>
+        {
+            Ok(())
+        }
         Err(err) => Err(PostError::Failed(DisplayErrorContext(&err).to_string())),
     }
 }

@@ -126,6 +126,12 @@ pub fn decode<T: Owned>(mut item: Item) -> Result<T, ApiError> {
     from_item(item)
 }
 
+/// The partitions holding what `owner` has in an owned table: their items, and their guard
+/// items and idempotency records.
+pub fn partitions_of(owner: &UserId) -> [String; 2] {
+    [owner.to_string(), format!("{GUARD_PARTITION_PREFIX}{owner}")]
+}
+
 /// Whether `key` (or a whole item) is a guard item, which holds a unique value for an item
 /// and is no resource itself (a stream reader skips it).
 pub fn is_guard(key: &Item) -> bool {

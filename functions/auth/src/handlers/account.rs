@@ -1,9 +1,10 @@
-//! POST /auth/password and PATCH /auth/me: changes that need the current password, which is
-//! checked as a login is (counted first by the login throttle of the user's username).
+//! POST /auth/password, PATCH /auth/me and DELETE /auth/me: changes that need the current
+//! password, which is checked as a login is (counted first by the login throttle of the user's
+//! username).
 
 use axum::Json;
 use axum::extract::State;
-use http::HeaderMap;
+use http::{HeaderMap, StatusCode};
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::field::Field;
@@ -45,6 +46,13 @@ pub struct AccountChange {
     current_password: Field<String>,
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AccountDeletion {
+    #[serde(default)]
+    #[schema(value_type = String, required = true)]
+    password: Field<String>,
+}
+
 /// Every earlier session ends; the answer is the first pair of a new one.
 pub async fn change_password(
     State(state): State<AppState>,
@@ -78,7 +86,8 @@ pub async fn change_password(
     }
     state.sessions.logout_all(&user.id).await?;
     tracing::info!(user = %user.id, "password changed; every earlier session ended");
-    Ok(Json(state.sessions.start(user.id, user_agent(&headers)).await?))
+    let pair = state.sessions.start(user.id, user_agent(&headers)).await?;
+    pair.map(Json).ok_or(ApiError::TokenNotValid)
 }
 
 /// A new username or email (or none): the old ones are free again in the same transaction.
@@ -118,6 +127,31 @@ pub async fn change_account(
         Err(CreateUserError::Taken { username, email }) => Err(conflict(username, email)),
         Err(CreateUserError::Store(err)) => Err(err),
     }
+}
+
+/// The account ends at once: its item and both names' guards go in one transaction (names free
+/// again), then every session (every token refused). The purge function, started by the
+/// deletion on the users table's stream, closes the WebSocket connections and deletes the rest.
+pub async fn delete_account(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    JsonBody(body): JsonBody<AccountDeletion>,
+) -> Result<StatusCode, ApiError> {
+    let mut errors = FieldErrors::new();
+    let Some(password) = body.password.required("password", &mut errors) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let user = state.users.get(&caller.user_id).await?.ok_or(ApiError::TokenNotValid)?;
+    confirm_password(&state, &user, "password", password).await?;
+    if !state.users.delete(&user).await? {
+        return Err(ApiError::Conflict {
+            detail: "The account changed meanwhile; read it again and retry.".into(),
+            errors: FieldErrors::single("non_field_errors", "The account changed meanwhile."),
+        });
+    }
+    state.sessions.logout_all(&user.id).await?;
+    tracing::info!(user = %user.id, "account deleted; its sessions ended, its data left to the purge");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Checks `password` as a login would: counted first by the throttle of the user's username

@@ -68,5 +68,7 @@ pub async fn login(
             Err(err) => tracing::warn!(user = %user.id, error = %err, "password rehash failed"),
         }
     }
-    Ok(Json(state.sessions.start(user.id, user_agent(&headers)).await?))
+    // None: the account was deleted since it was read.
+    let pair = state.sessions.start(user.id, user_agent(&headers)).await?;
+    pair.map(Json).ok_or(ApiError::InvalidCredentials)
 }

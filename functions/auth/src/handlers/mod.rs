@@ -7,7 +7,7 @@ mod register;
 pub mod sessions;
 mod tokens;
 
-pub use account::{AccountChange, PasswordChange, change_account, change_password};
+pub use account::{AccountChange, AccountDeletion, PasswordChange, change_account, change_password, delete_account};
 pub use login::{LoginRequest, login};
 pub use me::me;
 pub use register::{RegisterRequest, register};

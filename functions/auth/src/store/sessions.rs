@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::clock;
-use shared::dynamo::{self, ConditionalUpdate, from_item, to_item};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use shared::dynamo::{self, ConditionalUpdate, Transaction, from_item, to_item};
 use shared::ids::UserId;
 use shared::sessions::{OWNER, SessionDirectory, session_key};
 use time::OffsetDateTime;
@@ -68,11 +69,14 @@ impl SessionStore {
         Self { directory: SessionDirectory::new(client.clone(), table), client, table: table.into() }
     }
 
-    /// Records a new session of `owner`.
-    pub async fn open(&self, owner: UserId, session: &Session) -> Result<(), ApiError> {
+    /// Records a new session of `owner` in one transaction with `owner_exists` (a condition on
+    /// the user's item), so no session can outlive an account deleted meanwhile: `false` when
+    /// the account is gone.
+    pub async fn open(&self, owner: UserId, session: &Session, owner_exists: TransactWriteItem) -> Result<bool, ApiError> {
         let item = to_item(&SessionItem::of(owner, session))?;
-        self.client.put_item().table_name(self.table.as_ref()).set_item(Some(item)).send().await?;
-        Ok(())
+        let put = Put::builder().table_name(self.table.as_ref()).set_item(Some(item)).build().map_err(ApiError::internal)?;
+        let writes = vec![owner_exists, TransactWriteItem::builder().put(put).build()];
+        Ok(matches!(dynamo::transact_write(&self.client, writes).await?, Transaction::Committed))
     }
 
     /// A refresh of session `id` at `now`: its last use and expiry (`expires`) move on.

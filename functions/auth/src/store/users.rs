@@ -7,10 +7,11 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
+use shared::accounts::user_key;
 use shared::ids::UserId;
 
 use crate::domain::{LoginName, User, canonical_username};
@@ -44,11 +45,6 @@ pub enum CreateUserError {
     Taken { username: bool, email: bool },
     #[error(transparent)]
     Store(#[from] ApiError),
-}
-
-/// The key of a user's item: `USER#<id>` in attribute `pk`.
-pub fn user_key(id: &UserId) -> String {
-    format!("USER#{id}")
 }
 
 fn username_key(canonical: &str) -> String {
@@ -224,6 +220,39 @@ impl UserStore {
                 }
             }
         }
+    }
+
+    /// A transaction's condition that `id`'s account still exists.
+    pub fn still_exists(&self, id: &UserId) -> Result<TransactWriteItem, ApiError> {
+        let check = ConditionCheck::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", user_key(id))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// Deletes `user` and the guard items of their names in one transaction, only if the user
+    /// item still holds the password hash just checked: the account is gone and both names are
+    /// free at once. `false` when the account changed meanwhile (or is gone already). Its
+    /// deletion, seen on the table's stream, starts the purge of everything else it owned.
+    pub async fn delete(&self, user: &User) -> Result<bool, ApiError> {
+        let account = Delete::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", user_key(&user.id))))
+            .condition_expression("password_hash = :hash")
+            .expression_attribute_values(":hash", dynamo::string(&user.password_hash))
+            .build()
+            .map_err(ApiError::internal)?;
+        let mut writes = vec![
+            TransactWriteItem::builder().delete(account).build(),
+            self.delete_guard(username_key(&canonical_username(&user.username)), user.id)?,
+        ];
+        if let Some(email) = &user.email {
+            writes.push(self.delete_guard(email_key(email), user.id)?);
+        }
+        Ok(matches!(dynamo::transact_write(&self.client, writes).await?, Transaction::Committed))
     }
 
     fn write_names(&self, user: &User, renamed: &User) -> Result<TransactWriteItem, ApiError> {
