@@ -3,11 +3,11 @@
 One process, one port on 127.0.0.1:
   * `ws://127.0.0.1:<port>/?token=...`      WebSocket clients ($connect, $default, $disconnect)
   * `http://127.0.0.1:<port>/@connections/{id}`  the management API the function posts through
-  * a poller that feeds the function every change of the followed tables' DynamoDB streams
-Every event goes to one function through cargo lambda watch's Lambda Invoke API.
+  * a poller that feeds each followed table's DynamoDB stream to its function
+Every event goes to a function through cargo lambda watch's Lambda Invoke API.
 
     python local/gateway/main.py --port 9100 --invoke-url http://127.0.0.1:9000 \\
-        --dynamodb-endpoint http://127.0.0.1:8000 --table-prefix local-
+        --dynamodb-endpoint http://127.0.0.1:8000 --stream local-TasksTable=realtime
 
 (`--help` lists every setting.) Logs go to stderr; SIGTERM or SIGINT stops it cleanly: open
 connections are closed with 1001 (their $disconnect still runs) and the pollers stop.
@@ -48,8 +48,11 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    invoker = Invoker(settings.invoke_url, settings.function, settings.invoke_timeout)
-    await invoker.start()
+    functions = {settings.function, *settings.streams.values()}
+    invokers = {name: Invoker(settings.invoke_url, name, settings.invoke_timeout) for name in functions}
+    for each in invokers.values():
+        await each.start()
+    invoker = invokers[settings.function]
     registry = Registry()
     aws = Aws(settings)
     runner = web.AppRunner(build_app(settings, registry, invoker), handle_signals=False,
@@ -58,7 +61,7 @@ async def serve(settings: Settings) -> None:
     poller_task: asyncio.Task | None = None
     try:
         await web.TCPSite(runner, HOST, settings.port).start()
-        poller_task = asyncio.create_task(StreamPoller(settings, invoker, aws).run(), name="streams")
+        poller_task = asyncio.create_task(StreamPoller(settings, invokers, aws).run(), name="streams")
         log.info("listening on ws://%s:%d/ (management API at /@connections); function %s via %s",
                  HOST, settings.port, settings.function, settings.invoke_url)
         stopped = asyncio.create_task(stop.wait())
@@ -76,7 +79,8 @@ async def serve(settings: Settings) -> None:
             closing = [asyncio.create_task(c.close(1001, "Going away")) for c in connections]
             await asyncio.wait(closing, timeout=SHUTDOWN_GRACE_SECONDS)
         await runner.cleanup()
-        await invoker.close()
+        for each in invokers.values():
+            await each.close()
         aws.close()
         log.info("stopped")
 

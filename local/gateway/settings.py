@@ -14,11 +14,10 @@ HOST = "127.0.0.1"
 class Settings:
     port: int  # WebSocket upgrades at / and the management API at /@connections/{id}
     invoke_url: str  # cargo lambda watch's base URL (it serves the Lambda Invoke API)
-    function: str  # the function that gets the WebSocket and stream events
+    function: str  # the function that gets the WebSocket events
     dynamodb_endpoint: str
     region: str
-    table_prefix: str | None  # follow every stream-enabled table whose name starts with this...
-    tables: tuple[str, ...]  # ...and these tables by name
+    streams: dict[str, str]  # table name -> the function its stream's records go to
     stage: str  # requestContext.stage of the WebSocket events
     poll_interval: float  # seconds between two GetRecords on a shard that had nothing new
     discover_interval: float  # seconds between two looks for new tables, streams and shards
@@ -57,15 +56,12 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
     )
     parser.add_argument("--region", default=_env("AWS_REGION", "us-east-1"), help="AWS region (env AWS_REGION)")
     parser.add_argument(
-        "--table-prefix",
-        default=_env("TABLE_PREFIX"),
-        help="follow every stream-enabled table whose name starts with this (env TABLE_PREFIX)",
-    )
-    parser.add_argument(
-        "--table",
+        "--stream",
         action="append",
-        default=[t for t in (_env("GATEWAY_TABLES") or "").split(",") if t.strip()],
-        help="follow this table's stream (repeatable; env GATEWAY_TABLES, comma-separated)",
+        default=[t for t in (_env("GATEWAY_STREAMS") or "").split(",") if t.strip()],
+        metavar="TABLE=FUNCTION",
+        help="send the records of TABLE's stream to FUNCTION, as the template's DynamoDB event says "
+             "(repeatable; env GATEWAY_STREAMS, comma-separated)",
     )
     parser.add_argument("--stage", default=_env("GATEWAY_STAGE", "local"), help="stage name in the events")
     parser.add_argument("--poll-interval", type=float, default=0.15, help="seconds between polls of an idle shard")
@@ -79,8 +75,12 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
                                         ("--dynamodb-endpoint", args.dynamodb_endpoint)) if not value]
     if missing:
         parser.error(f"missing {', '.join(missing)} (or their environment variables)")
-    if not args.table_prefix and not args.table:
-        parser.error("give --table-prefix or --table (or TABLE_PREFIX / GATEWAY_TABLES)")
+    streams: dict[str, str] = {}
+    for pair in args.stream:
+        table, _, function = pair.strip().partition("=")
+        if not table or not function:
+            parser.error(f"--stream takes TABLE=FUNCTION, got {pair!r}")
+        streams[table] = function
     if not 1 <= args.batch_size <= 10_000:
         parser.error("--batch-size must be within 1..10000")
     if args.poll_interval <= 0 or args.discover_interval <= 0:
@@ -92,8 +92,7 @@ def parse_settings(argv: list[str] | None = None) -> Settings:
         function=args.function,
         dynamodb_endpoint=args.dynamodb_endpoint,
         region=args.region,
-        table_prefix=args.table_prefix,
-        tables=tuple(t.strip() for t in args.table),
+        streams=streams,
         stage=args.stage,
         poll_interval=args.poll_interval,
         discover_interval=args.discover_interval,

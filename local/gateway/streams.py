@@ -1,7 +1,7 @@
 """DynamoDB Streams -> the function, as Lambda's event source mapping does it in the cloud.
 
 Discovery (every --discover-interval, and at once when a shard ends or a call fails): the followed
-tables (by prefix and/or name) that have a stream enabled, their `LatestStreamArn`, and each stream's
+tables (each `--stream TABLE=FUNCTION`) that have a stream enabled, their `LatestStreamArn`, and each stream's
 shards (DescribeStream). Streams and open shards found on the first successful look start "now", as
 LATEST would (what existed before the gateway started is not replayed); closed shards found then are
 skipped; anything found later is new since the start and is read from its beginning. A child shard is
@@ -14,8 +14,8 @@ always starts at TRIM_HORIZON and, for a shard that existed at the start, skips 
 there; its position afterwards is AFTER_SEQUENCE_NUMBER of the last record read, or TRIM_HORIZON while
 it has read none (then the shard was empty at the start and everything in it is new).
 
-Each shard has one reader: GetRecords (at most --batch-size records), then one invocation with
-`{"Records": [...]}`; polls again after --poll-interval when nothing was new. The function answers
+Each shard has one reader: GetRecords (at most --batch-size records), then one invocation of the
+table's function with `{"Records": [...]}`; polls again after --poll-interval when nothing was new. The function answers
 `{"batchItemFailures": [{"itemIdentifier": "<SequenceNumber>"}]}`: the batch is retried from the
 first failed record, and a failed invocation retries the whole batch, with a doubling back-off (capped)
 and without ever dropping a record; the shard waits meanwhile, so nothing overtakes.
@@ -116,14 +116,15 @@ class Shard:
 class Stream:
     arn: str
     table: str
+    invoker: Invoker  # of the function the table's records go to
     initial: bool  # found on the gateway's first look: its shards then existing are read from "now"
     shards: dict[str, Shard] = field(default_factory=dict)
 
 
 class StreamPoller:
-    def __init__(self, settings: Settings, invoker: Invoker, aws: Aws) -> None:
+    def __init__(self, settings: Settings, invokers: dict[str, Invoker], aws: Aws) -> None:
         self.settings = settings
-        self.invoker = invoker
+        self.invokers = invokers  # by function name
         self.aws = aws
         self.streams: dict[str, Stream] = {}
         self._looked_once = False
@@ -157,19 +158,6 @@ class StreamPoller:
         finally:
             await self._stop_readers()
 
-    async def _followed_tables(self) -> list[str]:
-        names = set(self.settings.tables)
-        if self.settings.table_prefix:
-            start: str | None = None
-            while True:
-                kwargs = {"ExclusiveStartTableName": start} if start else {}
-                page = await self.aws.call(self.aws.dynamodb.list_tables, **kwargs)
-                names.update(n for n in page.get("TableNames", []) if n.startswith(self.settings.table_prefix))
-                start = page.get("LastEvaluatedTableName")
-                if not start:
-                    break
-        return sorted(names)
-
     async def _stream_arn(self, table: str) -> str | None:
         try:
             description = (await self.aws.call(self.aws.dynamodb.describe_table, TableName=table))["Table"]
@@ -183,15 +171,16 @@ class StreamPoller:
     async def _discover(self) -> None:
         initial = not self._looked_once
         current: dict[str, str] = {}
-        for table in await self._followed_tables():
+        for table in sorted(self.settings.streams):
             arn = await self._stream_arn(table)
             if arn:
                 current[arn] = table
         for arn, table in current.items():
             if arn not in self.streams:
-                self.streams[arn] = Stream(arn=arn, table=table, initial=initial)
-                log.info("following the stream of %s (%s) from %s", table, arn,
-                         "now on" if initial else "its start")
+                function = self.settings.streams[table]
+                self.streams[arn] = Stream(arn=arn, table=table, invoker=self.invokers[function], initial=initial)
+                log.info("following the stream of %s (%s) from %s for %s", table, arn,
+                         "now on" if initial else "its start", function)
         for arn in list(self.streams):
             if arn not in current:
                 log.info("the stream of %s is gone: %s", self.streams[arn].table, arn)
@@ -324,7 +313,7 @@ class StreamPoller:
         backoff = Backoff(self.settings.max_retry_delay)
         while pending:
             try:
-                result = await self.invoker.invoke({"Records": pending})
+                result = await shard.stream.invoker.invoke({"Records": pending})
                 failed_at = first_failure(result, pending)
             except InvokeError as err:
                 log.warning("%d record(s) of %s: %s", len(pending), shard.stream.table, err)

@@ -113,12 +113,17 @@ _gateway_answers() {
 }
 
 # Starts local/gateway on WS_PORT for the running functions and tables; returns once it answers.
+# Each table's stream goes to the function the template's DynamoDB event names.
 start_gateway() {
+    local triggers streams=()
+    triggers="$(cd "$TASKAPI_ROOT" && "$DEVTOOLS" stream-triggers --template template.yaml --prefix "$TABLE_PREFIX")" \
+        || { error "cannot read the template's stream triggers"; return 1; }
+    local trigger
+    for trigger in $triggers; do streams+=(--stream "$trigger"); done
     # -B: no __pycache__ in the tree.
     start_bg gateway "$STATE_DIR/gateway.log" "$VENV_DIR/bin/python" -B "$TASKAPI_ROOT/local/gateway/main.py" \
         --port "$WS_PORT" --invoke-url "$BASE_URL" --function "$REALTIME_FUNCTION" \
-        --dynamodb-endpoint "http://127.0.0.1:$DYNAMODB_PORT" --region "$AWS_REGION" \
-        --table-prefix "$TABLE_PREFIX"
+        --dynamodb-endpoint "http://127.0.0.1:$DYNAMODB_PORT" --region "$AWS_REGION" "${streams[@]}"
     GATEWAY_PID=$BG_PID
     if ! WAIT_PID=$GATEWAY_PID wait_until 30 "WebSocket gateway on port $WS_PORT" _gateway_answers "$WS_PORT"; then
         tail -n 30 "$STATE_DIR/gateway.log" >&2 || true
@@ -180,7 +185,8 @@ start_stack() {
         grep -Ev '^[[:space:]]*(#|$)' "$TASKAPI_ROOT/local/dev.env"
         grep -Ev '^[[:space:]]*(#|$)' "$STATE_DIR/tables.env"
         dummy_aws_env_lines "$DYNAMODB_PORT"
-        # The realtime function posts to its clients through the gateway's management API.
+        # The realtime function posts to its clients (and the purge function closes them) through
+        # the gateway's management API.
         if ((realtime)); then echo "WEBSOCKET_MANAGEMENT_ENDPOINT=http://127.0.0.1:$WS_PORT"; fi
     } >"$STATE_DIR/functions.env"
 

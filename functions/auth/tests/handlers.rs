@@ -570,6 +570,72 @@ async fn tokens_are_only_accepted_as_their_own_type() {
 }
 
 #[tokio::test]
+async fn deleting_the_account_ends_it_at_once_and_frees_its_names() {
+    let app = TestApp::new().await;
+    let id = str_of(&app.register("wanda", Some("wanda@example.com")).await.body["id"]);
+    app.register("xena", None).await;
+    let (access, refresh) = app.tokens("wanda").await;
+    let (other_access, _) = app.tokens("wanda").await;
+    let (bystander, _) = app.tokens("xena").await;
+    let delete = |token: &str, body: Value| app.send(TestRequest::new("DELETE", "/auth/me").bearer(token).json(&body));
+
+    let wrong = delete(&access, json!({"password": "not it at all"})).await;
+    assert_error(&wrong, 400, "invalid");
+    assert_eq!(wrong.body["errors"]["password"], json!(["The password is not correct."]));
+    let missing = delete(&access, json!({})).await;
+    assert_error(&missing, 400, "invalid");
+    assert!(missing.body["errors"].get("password").is_some(), "{}", missing.body);
+    assert_error(&delete(&access, json!({"password": 5})).await, 400, "invalid");
+    assert!(app.user_item(&format!("USER#{id}")).await.is_some(), "refused deletions change nothing");
+
+    let deleted = delete(&access, json!({"password": PASSWORD})).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert!(app.user_item(&format!("USER#{id}")).await.is_none());
+    for token in [&access, &other_access] {
+        assert_error(&app.send(TestRequest::new("GET", "/auth/me").bearer(token)).await, 401, "token_not_valid");
+    }
+    assert_error(&app.post("/auth/refresh", json!({"refresh": refresh})).await, 401, "token_not_valid");
+    assert_error(&app.login("wanda", PASSWORD).await, 401, "invalid_credentials");
+    assert_error(&delete(&access, json!({"password": PASSWORD})).await, 401, "token_not_valid");
+    // Both names are free at once; nothing else of the user is left in the users or sessions table.
+    assert_eq!(app.register("Wanda", Some("WANDA@example.com")).await.status, 201);
+    let sessions = app.client.scan().table_name(&app.config.api.identity.sessions_table).send().await.unwrap();
+    assert!(sessions.items().iter().all(|item| item.get("owner") != Some(&AttributeValue::S(id.clone()))));
+    assert_eq!(app.send(TestRequest::new("GET", "/auth/me").bearer(&bystander)).await.status, 200);
+}
+
+#[tokio::test]
+async fn wrong_passwords_of_a_deletion_count_toward_the_login_throttle() {
+    let app = TestApp::new().await;
+    app.register("yuri", None).await;
+    let (access, _) = app.tokens("yuri").await;
+    let delete = |body: Value| app.send(TestRequest::new("DELETE", "/auth/me").bearer(&access).json(&body));
+    for _ in 0..3 {
+        assert_error(&delete(json!({"password": "wrong password!"})).await, 400, "invalid");
+    }
+    assert_error(&delete(json!({"password": PASSWORD})).await, 429, "throttled");
+    assert_eq!(app.send(TestRequest::new("GET", "/auth/me").bearer(&access)).await.status, 200, "still there");
+}
+
+#[tokio::test]
+async fn no_session_opens_for_an_account_deleted_meanwhile() {
+    let app = TestApp::new().await;
+    let id = str_of(&app.register("zoe", None).await.body["id"]);
+    let state = AppState::new(&app.config, app.client.clone());
+    let user: shared::ids::UserId = id.parse().unwrap();
+    assert!(state.sessions.start(user, None).await.unwrap().is_some());
+    app.client
+        .delete_item()
+        .table_name(&app.config.users_table)
+        .set_key(Some(key("pk", format!("USER#{id}"))))
+        .send()
+        .await
+        .unwrap();
+    assert!(state.sessions.start(user, None).await.unwrap().is_none());
+    assert_eq!(state.sessions.list(&user).await.unwrap().len(), 1, "only the session opened before");
+}
+
+#[tokio::test]
 async fn a_deleted_user_cannot_use_or_refresh_tokens() {
     let app = TestApp::new().await;
     let id = str_of(&app.register("rupert", None).await.body["id"]);

@@ -68,6 +68,14 @@ enum Command {
         #[arg(long, default_value = "template.yaml")]
         template: PathBuf,
     },
+    /// Print `<table name>=<binary>` for every DynamoDB stream event of the template's functions.
+    StreamTriggers {
+        #[arg(long, default_value = "template.yaml")]
+        template: PathBuf,
+        /// Physical name = <prefix><LogicalId>.
+        #[arg(long)]
+        prefix: String,
+    },
     /// Print the [workspace.metadata.lambda.watch.router] section that mirrors the template.
     PrintRouter {
         #[arg(long, default_value = "template.yaml")]
@@ -172,6 +180,15 @@ async fn run(command: Command) -> Result<ExitCode> {
         Command::Functions { template } => {
             for bin in Template::load(&template)?.function_binaries()? {
                 println!("{bin}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::StreamTriggers { template, prefix } => {
+            let parsed = Template::load(&template)?;
+            let tables = TableNames::for_template(&parsed, &prefix)?;
+            for (table, binary) in parsed.stream_triggers()? {
+                let name = tables.try_get(&table).ok_or_else(|| anyhow::anyhow!("{table} is not a table"))?;
+                println!("{name}={binary}");
             }
             Ok(ExitCode::SUCCESS)
         }

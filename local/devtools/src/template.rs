@@ -314,6 +314,28 @@ impl Template {
         Ok(out)
     }
 
+    /// Every `DynamoDB` event of every `AWS::Serverless::Function`, as `(table logical id,
+    /// binary)`: whose stream feeds which function.
+    pub fn stream_triggers(&self) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for (id, res) in self.resources_of_type(&["AWS::Serverless::Function"])? {
+            let Some(events) = res.get("Properties").and_then(|p| p.get("Events")).and_then(Value::as_mapping) else {
+                continue;
+            };
+            for (event_name, event) in events {
+                if event.get("Type").and_then(Value::as_str) != Some("DynamoDB") {
+                    continue;
+                }
+                let stream = event.get("Properties").and_then(|p| p.get("Stream"));
+                let table = stream.and_then(stream_table).ok_or_else(|| {
+                    anyhow!("{id} event {event_name:?}: Stream must be !GetAtt <Table>.StreamArn")
+                })?;
+                out.push((table.to_owned(), self.function_binary(&id, res)?));
+            }
+        }
+        Ok(out)
+    }
+
     /// The cargo binary of every `AWS::Serverless::Function` (sorted, without duplicates).
     pub fn function_binaries(&self) -> Result<Vec<String>> {
         let mut out = std::collections::BTreeSet::new();
@@ -355,6 +377,20 @@ impl Template {
             .and_then(toml::Value::as_str)
             .map(str::to_string)
             .ok_or_else(|| anyhow!("{}: no [package] name", manifest.display()))
+    }
+}
+
+/// The table named by `!GetAtt X.StreamArn`, `!GetAtt [X, StreamArn]` or `{"Fn::GetAtt": ...}`.
+fn stream_table(value: &Value) -> Option<&str> {
+    let target = match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
+        Value::Mapping(m) if m.len() == 1 => m.get("Fn::GetAtt")?,
+        _ => return None,
+    };
+    match target {
+        Value::String(dotted) => dotted.strip_suffix(".StreamArn"),
+        Value::Sequence(parts) if parts.len() == 2 && parts[1].as_str() == Some("StreamArn") => parts[0].as_str(),
+        _ => None,
     }
 }
 
