@@ -30,13 +30,15 @@ pub fn deleted_account(record: &StreamRecord) -> Option<DeletedAccount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
+    use serde_json::json;
 
-    fn record(event: &str, key: &str, at: Value) -> StreamRecord {
+    fn record(event: &str, key: &str, at: Option<i64>) -> StreamRecord {
+        let mut change = json!({"Keys": {"pk": {"S": key}}, "SequenceNumber": "1", "SizeBytes": 10});
+        if let Some(at) = at {
+            change["ApproximateCreationDateTime"] = json!(at);
+        }
         serde_json::from_value(json!({"eventID": "e", "eventName": event, "awsRegion": "us-east-1",
-            "eventSourceARN": "arn:aws:dynamodb:us-east-1:1:table/UsersTable/stream/x",
-            "dynamodb": {"Keys": {"pk": {"S": key}}, "SequenceNumber": "1", "SizeBytes": 10,
-                         "ApproximateCreationDateTime": at}}))
+            "eventSourceARN": "arn:aws:dynamodb:us-east-1:1:table/UsersTable/stream/x", "dynamodb": change}))
         .unwrap()
     }
 
@@ -45,13 +47,13 @@ mod tests {
         let id = UserId::generate();
         let user = accounts::user_key(&id);
         assert_eq!(
-            deleted_account(&record("REMOVE", &user, json!(1_800_000_000))),
+            deleted_account(&record("REMOVE", &user, Some(1_800_000_000))),
             Some(DeletedAccount { user: id, deleted_at: Some(1_800_000_000) })
         );
-        assert_eq!(deleted_account(&record("REMOVE", &user, Value::Null)).map(|d| d.deleted_at), Some(None));
-        assert_eq!(deleted_account(&record("INSERT", &user, json!(1))), None);
-        assert_eq!(deleted_account(&record("MODIFY", &user, json!(1))), None);
-        assert_eq!(deleted_account(&record("REMOVE", "USERNAME#alice", json!(1))), None);
-        assert_eq!(deleted_account(&record("REMOVE", "EMAIL#a@example.com", json!(1))), None);
+        assert_eq!(deleted_account(&record("REMOVE", &user, None)).map(|d| d.deleted_at), Some(None));
+        assert_eq!(deleted_account(&record("INSERT", &user, Some(1))), None);
+        assert_eq!(deleted_account(&record("MODIFY", &user, Some(1))), None);
+        assert_eq!(deleted_account(&record("REMOVE", "USERNAME#alice", Some(1))), None);
+        assert_eq!(deleted_account(&record("REMOVE", "EMAIL#a@example.com", Some(1))), None);
     }
 }
