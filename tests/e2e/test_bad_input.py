@@ -720,7 +720,7 @@ PATHS: dict[str, set[str]] = {
     "/auth/verify": {"POST"},
     "/auth/logout": {"POST"},
     "/auth/logout-all": {"POST"},
-    "/auth/me": {"GET", "PATCH"},
+    "/auth/me": {"GET", "PATCH", "DELETE"},
     "/auth/password": {"POST"},
     "/auth/sessions": {"GET"},
     "/auth/sessions/{session}": {"DELETE"},

@@ -150,6 +150,7 @@ ENDPOINTS: list[tuple[str, str, Any, Check | None]] = [
     ("POST", "/auth/password", {"current_password": "{password}", "new_password": "forged-password-123"},
      assert_sessions_unchanged),
     ("PATCH", "/auth/me", {"username": "forged_name", "current_password": "{password}"}, assert_sessions_unchanged),
+    ("DELETE", "/auth/me", {"password": "{password}"}, assert_everything_unchanged),
     ("GET", "/tasks", None, None),
     ("GET", "/tasks?limit=100&status=in_progress", None, None),
     ("POST", "/tasks", {"title": "forged", "priority": "low"}, assert_tasks_unchanged),
