@@ -27,6 +27,9 @@ Each hook is narrow and has its reason in tests/contract/README.md:
   `GET /auth/sessions`) would make every later protected operation 401. Their answers are still
   checked; only the token is another. Both tokens are given by auth providers (not `--header`), so a
   case that tests a missing `Authorization` still goes without one.
+- `DELETE /auth/me` is sent with a token of a user registered for that one case (with the run's
+  password, which a positive case's body carries): a positive case deletes the account it names, and
+  with the run's token it would end the run's user.
 """
 
 from __future__ import annotations
@@ -99,12 +102,25 @@ def _ends_sessions(ctx: Any) -> bool:
     return (ctx.operation.method.upper(), ctx.operation.path) in SESSION_ENDING
 
 
+def _deletes_the_account(ctx: Any) -> bool:
+    return (ctx.operation.method.upper(), ctx.operation.path) == ("DELETE", "/auth/me")
+
+
 def _bearer(case: Any, token: str) -> None:
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
 
 # Auth providers: the first whose filter matches gives the token (schemathesis removes it again
 # where a case tests a missing one).
+@schemathesis.auth(refresh_interval=None).apply_to(_deletes_the_account)
+class ThrowawayUsersToken:
+    def get(self, case: Any, ctx: Any) -> str:
+        return _token_of_a_new_user()
+
+    def set(self, case: Any, data: str, ctx: Any) -> None:
+        _bearer(case, data)
+
+
 @schemathesis.auth(refresh_interval=None).apply_to(_ends_sessions)
 class SecondUsersFreshToken:
     def get(self, case: Any, ctx: Any) -> str:
@@ -121,6 +137,16 @@ class RunsToken:
 
     def set(self, case: Any, data: str, ctx: Any) -> None:
         _bearer(case, data)
+
+
+def _token_of_a_new_user() -> str:
+    base = os.environ["CONTRACT_BASE_URL"]
+    credentials = {"username": f"contract_gone_{uuid.uuid4().hex[:12]}", "password": os.environ["CONTRACT_MAIN_PASSWORD"]}
+    registered = httpx.post(f"{base}/auth/register", json=credentials, timeout=60.0, trust_env=False)
+    registered.raise_for_status()
+    response = httpx.post(f"{base}/auth/login", json=credentials, timeout=60.0, trust_env=False)
+    response.raise_for_status()
+    return response.json()["access"]
 
 
 def _fresh_token_of_the_ender() -> str:
@@ -166,6 +192,9 @@ def _follow_unstated_rules(case: Any) -> None:
             # that follows the unstated rules.
             case.body = {**body, "current_password": _ender_password(),
                          "new_password": f"contract {uuid.uuid4().hex[:12]} staple"}
+        elif path == "/auth/me" and case.method.upper() == "DELETE":
+            # Sent as a user made for this case (ThrowawayUsersToken), whose password is the run's.
+            case.body = {**body, "password": os.environ["CONTRACT_MAIN_PASSWORD"]}
         elif path == "/auth/me" and case.method.upper() == "PATCH":
             # The run's own password, and something to change (a body must name a username or an email).
             body = {**body, "current_password": os.environ["CONTRACT_MAIN_PASSWORD"]}
