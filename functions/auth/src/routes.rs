@@ -7,8 +7,8 @@ use utoipa::openapi::path::HttpMethod;
 
 use crate::domain::UserView;
 use crate::handlers::{
-    self, AccountChange, AccountDeletion, LoginRequest, PasswordChange, RefreshRequest, RegisterRequest, SessionList, TokenInfo,
-    VerifyRequest,
+    self, AccountChange, AccountDeletion, LoginRequest, PasswordChange, RefreshRequest, RegisterRequest, SessionList,
+    TokenInfo, VerifyRequest,
 };
 use crate::state::AppState;
 

@@ -49,8 +49,12 @@ impl Purger {
     /// so the event source mapping invokes the function again with it.
     pub async fn handle(&self, batch: &StreamBatch) -> DynamoDbEventResponse {
         let deadline = Instant::now() + self.time_budget;
-        let accounts: Vec<(usize, DeletedAccount)> =
-            batch.records.iter().enumerate().filter_map(|(index, record)| Some((index, deleted_account(record)?))).collect();
+        let accounts: Vec<(usize, DeletedAccount)> = batch
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(|(index, record)| Some((index, deleted_account(record)?)))
+            .collect();
         if accounts.is_empty() {
             return event::failures([]);
         }

@@ -89,17 +89,22 @@ impl TestApp {
             self.put("SESSIONS_TABLE", &[("owner", owner.clone()), ("id", format!("{id}-{owner}"))]).await;
         }
         for id in ["c1", "c2"] {
-            self.put("CONNECTIONS_TABLE", &[("owner", owner.clone()), ("connection_id", format!("{id}-{owner}"))]).await;
+            self.put("CONNECTIONS_TABLE", &[("owner", owner.clone()), ("connection_id", format!("{id}-{owner}"))])
+                .await;
         }
         for n in 0..tasks {
             self.put("TASKS_TABLE", &[("owner", owner.clone()), ("id", format!("task-{n:05}")), ("title", "t".into())])
                 .await;
         }
-        self.put("TASKS_TABLE", &[("owner", unique.clone()), ("id", "IDEMPOTENCY#k1".into()), ("item_id", "task-1".into())])
-            .await;
+        self.put(
+            "TASKS_TABLE",
+            &[("owner", unique.clone()), ("id", "IDEMPOTENCY#k1".into()), ("item_id", "task-1".into())],
+        )
+        .await;
         for n in 0..3 {
             let date_id = format!("2026-11-0{n}#e{n}");
-            self.put("EXPENSES_TABLE", &[("owner", owner.clone()), ("id", format!("e{n}")), ("date_id", date_id)]).await;
+            self.put("EXPENSES_TABLE", &[("owner", owner.clone()), ("id", format!("e{n}")), ("date_id", date_id)])
+                .await;
         }
         self.put("BUDGETS_TABLE", &[("owner", owner.clone()), ("id", "b1".into()), ("month_id", "2026-11#b1".into())])
             .await;
@@ -186,7 +191,13 @@ async fn a_deleted_account_leaves_nothing_in_any_table_and_its_connections_are_c
     let users = app.environment.table("USERS_TABLE").to_owned();
     // The account itself was deleted by the auth function; its removal is on the stream.
     let client = &app.environment.client;
-    client.delete_item().table_name(&users).set_key(Some(shared::dynamo::key("pk", user_key(&victim)))).send().await.unwrap();
+    client
+        .delete_item()
+        .table_name(&users)
+        .set_key(Some(shared::dynamo::key("pk", user_key(&victim))))
+        .send()
+        .await
+        .unwrap();
 
     let answer = app
         .handle(vec![

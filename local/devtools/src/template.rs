@@ -327,9 +327,9 @@ impl Template {
                     continue;
                 }
                 let stream = event.get("Properties").and_then(|p| p.get("Stream"));
-                let table = stream.and_then(stream_table).ok_or_else(|| {
-                    anyhow!("{id} event {event_name:?}: Stream must be !GetAtt <Table>.StreamArn")
-                })?;
+                let table = stream
+                    .and_then(stream_table)
+                    .ok_or_else(|| anyhow!("{id} event {event_name:?}: Stream must be !GetAtt <Table>.StreamArn"))?;
                 out.push((table.to_owned(), self.function_binary(&id, res)?));
             }
         }
@@ -522,6 +522,35 @@ Resources:
         assert_eq!(tasks.stream_specification.as_ref().unwrap().stream_view_type, "NEW_AND_OLD_IMAGES");
         let ttl = tasks.time_to_live_specification.as_ref().unwrap();
         assert_eq!((ttl.attribute_name.as_str(), ttl.enabled), ("expires_at", true));
+    }
+
+    #[test]
+    fn stream_triggers_name_the_table_and_the_function_of_each_dynamodb_event() {
+        let text = r#"
+Resources:
+  Users: { Type: AWS::DynamoDB::Table }
+  Tasks: { Type: AWS::DynamoDB::Table }
+  Purge:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: purge } }
+    Properties:
+      Events:
+        Deletions: { Type: DynamoDB, Properties: { Stream: !GetAtt Users.StreamArn } }
+        Web: { Type: HttpApi, Properties: { Path: /x } }
+  Realtime:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: realtime } }
+    Properties:
+      Events:
+        Changes: { Type: DynamoDB, Properties: { Stream: { "Fn::GetAtt": [Tasks, StreamArn] } } }
+"#;
+        let triggers = Template::parse(text, Path::new(".")).unwrap().stream_triggers().unwrap();
+        assert_eq!(
+            triggers,
+            vec![("Users".to_owned(), "purge".to_owned()), ("Tasks".to_owned(), "realtime".to_owned())]
+        );
+        let wrong = text.replace("!GetAtt Users.StreamArn", "!GetAtt Users.Arn");
+        assert!(Template::parse(&wrong, Path::new(".")).unwrap().stream_triggers().is_err());
     }
 
     #[test]

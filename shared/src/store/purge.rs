@@ -47,7 +47,11 @@ impl Purged {
 }
 
 /// Deletes every item of `partition`, stopping at the first page boundary after `deadline`.
-pub async fn delete_partition(client: &Client, partition: Partition<'_>, deadline: Instant) -> Result<Purged, ApiError> {
+pub async fn delete_partition(
+    client: &Client,
+    partition: Partition<'_>,
+    deadline: Instant,
+) -> Result<Purged, ApiError> {
     let mut deleted = 0;
     loop {
         if Instant::now() >= deadline {

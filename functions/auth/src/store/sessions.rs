@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::clock;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use shared::dynamo::{self, ConditionalUpdate, Transaction, from_item, to_item};
 use shared::ids::UserId;
 use shared::sessions::{OWNER, SessionDirectory, session_key};
@@ -72,9 +72,15 @@ impl SessionStore {
     /// Records a new session of `owner` in one transaction with `owner_exists` (a condition on
     /// the user's item), so no session can outlive an account deleted meanwhile: `false` when
     /// the account is gone.
-    pub async fn open(&self, owner: UserId, session: &Session, owner_exists: TransactWriteItem) -> Result<bool, ApiError> {
+    pub async fn open(
+        &self,
+        owner: UserId,
+        session: &Session,
+        owner_exists: TransactWriteItem,
+    ) -> Result<bool, ApiError> {
         let item = to_item(&SessionItem::of(owner, session))?;
-        let put = Put::builder().table_name(self.table.as_ref()).set_item(Some(item)).build().map_err(ApiError::internal)?;
+        let put =
+            Put::builder().table_name(self.table.as_ref()).set_item(Some(item)).build().map_err(ApiError::internal)?;
         let writes = vec![owner_exists, TransactWriteItem::builder().put(put).build()];
         Ok(matches!(dynamo::transact_write(&self.client, writes).await?, Transaction::Committed))
     }

@@ -10,8 +10,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
-use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
 use shared::accounts::user_key;
+use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
 use shared::ids::UserId;
 
 use crate::domain::{LoginName, User, canonical_username};
