@@ -12,6 +12,11 @@ pub fn user_key(id: &UserId) -> String {
     format!("{USER_PREFIX}{id}")
 }
 
+/// What every user item's key starts with.
+pub fn user_key_prefix() -> &'static str {
+    USER_PREFIX
+}
+
 /// The user a key names, if it is a user item's key (not a guard item's).
 pub fn user_of_key(key: &str) -> Option<UserId> {
     key.strip_prefix(USER_PREFIX)?.parse().ok()

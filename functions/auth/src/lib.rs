@@ -1,5 +1,7 @@
-//! The auth function: registration, JWT login, refresh rotation, logout.
+//! The auth function: registration, JWT login, refresh rotation, logout, sessions, account
+//! changes and deletion. Its stores and `accounts` are also the operator CLI's (`taskmoney-admin`).
 
+pub mod accounts;
 pub mod config;
 pub mod domain;
 pub mod handlers;
@@ -8,6 +10,7 @@ pub mod sessions;
 pub mod state;
 pub mod store;
 
+pub use accounts::Accounts;
 pub use config::AuthConfig;
 pub use routes::api;
 pub use state::AppState;

@@ -30,12 +30,13 @@ impl Sessions {
         Self { tokens, users, revocations, store }
     }
 
-    /// A new session of `user` and its first token pair; `None` when the account is gone.
+    /// A new session of `user` and its first token pair; `None` when the account is gone or
+    /// disabled.
     pub async fn start(&self, user: UserId, user_agent: Option<&str>) -> Result<Option<TokenPair>, ApiError> {
         let now = clock::now();
         let session = Session::begin(new_id(), now, now + self.tokens.refresh_ttl(), user_agent);
         let pair = self.tokens.issue_pair(user, &session.id, now).map_err(ApiError::internal)?;
-        let opened = self.store.open(user, &session, self.users.still_exists(&user)?).await?;
+        let opened = self.store.open(user, &session, self.users.still_usable(&user)?).await?;
         Ok(opened.then_some(pair))
     }
 
@@ -110,7 +111,7 @@ impl Sessions {
         // This API's token ids are ULIDs; a token with another id was not issued here.
         ulid_timestamp_ms(&claims.jti).ok_or(ApiError::TokenNotValid)?;
         let (user, open) = tokio::try_join!(self.users.get(&claims.sub), self.store.is_open(&claims.sub, family))?;
-        if user.is_none() || !open {
+        if !user.is_some_and(|user| !user.disabled) || !open {
             return Err(ApiError::TokenNotValid);
         }
         Ok(())

@@ -5,6 +5,7 @@ use axum::extract::FromRef;
 use shared::identity::Authenticator;
 use shared::password::PasswordHasher;
 
+use crate::accounts::Accounts;
 use crate::config::AuthConfig;
 use crate::domain::ThrottlePolicy;
 use crate::sessions::Sessions;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub authenticator: Authenticator,
     pub users: UserStore,
     pub sessions: Sessions,
+    pub accounts: Accounts,
     pub throttle: ThrottleStore,
     pub throttle_policy: ThrottlePolicy,
     pub hasher: PasswordHasher,
@@ -27,13 +29,15 @@ impl AppState {
         let users = UserStore::new(client.clone(), &config.users_table);
         let revocations = RevocationStore::new(client.clone(), &config.revoked_tokens_table);
         let sessions = SessionStore::new(client.clone(), &config.api.identity.sessions_table);
+        let hasher = PasswordHasher::default();
         Self {
+            accounts: Accounts::new(users.clone(), sessions.clone(), hasher.clone()),
             sessions: Sessions::new(authenticator.tokens().clone(), users.clone(), revocations, sessions),
             authenticator,
             users,
             throttle: ThrottleStore::new(client, &config.login_throttle_table),
             throttle_policy: config.throttle,
-            hasher: PasswordHasher::default(),
+            hasher,
         }
     }
 }

@@ -17,4 +17,4 @@ pub use idempotency::{Inserted, KeyedCreate};
 pub use listing::{Filter, KeyRange, Listing, Scope, SortIndex};
 pub use owned::{ID, OWNER, Owned, OwnedTable, Stored, WriteError, decode, encode, is_guard, partitions_of};
 pub use page::{Page, PageRequest};
-pub use purge::{Partition, Purged, delete_partition};
+pub use purge::{Partition, Purged, count_partition, delete_partition};

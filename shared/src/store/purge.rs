@@ -1,4 +1,4 @@
-//! Deleting every item of a partition, page by page, as fast as the table takes it: what is left
+//! Counting and deleting every item of a partition, page by page, as fast as the table takes it: what is left
 //! of a deleted account. Idempotent (what is gone stays gone) and resumable (a call that runs out
 //! of time says so; the next one starts again from what is left).
 
@@ -66,6 +66,30 @@ pub async fn delete_partition(
         deleted += keys.len() as u64;
         let batches = keys.chunks(BATCH_SIZE).map(|batch| delete_batch(client, partition.table, batch.to_vec()));
         try_join_all(batches).await?;
+    }
+}
+
+/// How many items `partition` holds (a strongly consistent count, page by page).
+pub async fn count_partition(client: &Client, partition: Partition<'_>) -> Result<u64, ApiError> {
+    let mut count = 0;
+    let mut start = None;
+    loop {
+        let page = client
+            .query()
+            .table_name(partition.table)
+            .key_condition_expression("#partition = :value")
+            .expression_attribute_names("#partition", partition.partition_key)
+            .expression_attribute_values(":value", dynamo::string(partition.value))
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        count += page.count as u64;
+        start = page.last_evaluated_key.filter(|key| !key.is_empty());
+        if start.is_none() {
+            return Ok(count);
+        }
     }
 }
 

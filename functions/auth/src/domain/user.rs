@@ -10,6 +10,8 @@ pub struct User {
     pub email: Option<String>,
     pub password_hash: String,
     pub created_at: String,
+    /// Disabled by an operator: no session opens, logins answer as a wrong password does.
+    pub disabled: bool,
 }
 
 /// What the API shows of a user: never the hash.

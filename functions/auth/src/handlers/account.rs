@@ -13,8 +13,8 @@ use shared::jwt::TokenPair;
 use shared::password::Verification;
 use shared::{ApiError, FieldErrors};
 
-use super::register::conflict;
 use super::user_agent;
+use crate::accounts::conflict;
 use crate::domain::{Email, LoginName, User, UserView, Username, password_problems};
 use crate::state::AppState;
 use crate::store::CreateUserError;
@@ -129,9 +129,7 @@ pub async fn change_account(
     }
 }
 
-/// The account ends at once: its item and both names' guards go in one transaction (names free
-/// again), then every session (every token refused). The purge function, started by the
-/// deletion on the users table's stream, closes the WebSocket connections and deletes the rest.
+/// The account ends at once and its data is purged right after (see `Accounts::close`).
 pub async fn delete_account(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -143,14 +141,7 @@ pub async fn delete_account(
     };
     let user = state.users.get(&caller.user_id).await?.ok_or(ApiError::TokenNotValid)?;
     confirm_password(&state, &user, "password", password).await?;
-    if !state.users.delete(&user).await? {
-        return Err(ApiError::Conflict {
-            detail: "The account changed meanwhile; read it again and retry.".into(),
-            errors: FieldErrors::single("non_field_errors", "The account changed meanwhile."),
-        });
-    }
-    state.sessions.logout_all(&user.id).await?;
-    tracing::info!(user = %user.id, "account deleted; its sessions ended, its data left to the purge");
+    state.accounts.close(&user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -50,7 +50,8 @@ pub async fn login(
     let user = state.users.find_by_login(&login).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let verification = state.hasher.verify(SecretString::from(password.clone()), stored_hash).await;
-    let (Some(user), Verification::Valid { needs_rehash }) = (user, verification) else {
+    // A disabled account answers as a wrong password does (its attempt stays counted).
+    let (Some(user), Verification::Valid { needs_rehash }) = (user.filter(|user| !user.disabled), verification) else {
         return Err(ApiError::InvalidCredentials);
     };
 

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
-use shared::accounts::user_key;
+use shared::accounts::{user_key, user_key_prefix};
 use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
 use shared::ids::UserId;
 
@@ -31,6 +31,9 @@ struct UserItem {
     email: Option<String>,
     password_hash: String,
     created_at: String,
+    /// Set by an operator (`taskmoney-admin users disable`); absent means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    disabled: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -63,6 +66,7 @@ impl From<UserItem> for User {
             email: item.email,
             password_hash: item.password_hash,
             created_at: item.created_at,
+            disabled: item.disabled,
         }
     }
 }
@@ -83,6 +87,7 @@ impl UserStore {
                 email: user.email.clone(),
                 password_hash: user.password_hash.clone(),
                 created_at: user.created_at.clone(),
+                disabled: user.disabled,
             })?,
             to_item(&GuardItem { pk: username_key(&canonical), user_id: user.id })?,
         ];
@@ -222,12 +227,13 @@ impl UserStore {
         }
     }
 
-    /// A transaction's condition that `id`'s account still exists.
-    pub fn still_exists(&self, id: &UserId) -> Result<TransactWriteItem, ApiError> {
+    /// A transaction's condition that `id`'s account still exists and is not disabled.
+    pub fn still_usable(&self, id: &UserId) -> Result<TransactWriteItem, ApiError> {
         let check = ConditionCheck::builder()
             .table_name(self.table.as_ref())
             .set_key(Some(key("pk", user_key(id))))
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(disabled) OR disabled = :no)")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
             .build()
             .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -253,6 +259,50 @@ impl UserStore {
             writes.push(self.delete_guard(email_key(email), user.id)?);
         }
         Ok(matches!(dynamo::transact_write(&self.client, writes).await?, Transaction::Committed))
+    }
+
+    /// Up to `limit` users in the table's order, from after the user `after`, and the id to go
+    /// on after when there are more (a scan of the user items; guard items are skipped).
+    pub async fn page(&self, limit: usize, after: Option<&UserId>) -> Result<(Vec<User>, Option<UserId>), ApiError> {
+        let mut users = Vec::new();
+        let mut start = after.map(|id| key("pk", user_key(id)));
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(self.table.as_ref())
+                .filter_expression("begins_with(pk, :user)")
+                .expression_attribute_values(":user", dynamo::string(user_key_prefix()))
+                .consistent_read(true)
+                .limit((limit - users.len()).max(1) as i32)
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in page.items.unwrap_or_default() {
+                users.push(User::from(from_item::<UserItem>(item)?));
+            }
+            start = page.last_evaluated_key.filter(|key| !key.is_empty());
+            if start.is_none() {
+                return Ok((users, None));
+            }
+            if users.len() >= limit {
+                let last = users.last().map(|user| user.id);
+                return Ok((users, last));
+            }
+        }
+    }
+
+    /// Sets or clears the account's `disabled` flag: `false` when there is no such account.
+    pub async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<bool, ApiError> {
+        let request = self.client.update_item().table_name(self.table.as_ref()).set_key(Some(key("pk", user_key(id))));
+        let request = if disabled {
+            request
+                .update_expression("SET disabled = :yes")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+        } else {
+            request.update_expression("REMOVE disabled")
+        };
+        dynamo::condition_held(request.condition_expression("attribute_exists(pk)").send().await)
     }
 
     fn write_names(&self, user: &User, renamed: &User) -> Result<TransactWriteItem, ApiError> {
