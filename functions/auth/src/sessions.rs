@@ -111,7 +111,7 @@ impl Sessions {
         // This API's token ids are ULIDs; a token with another id was not issued here.
         ulid_timestamp_ms(&claims.jti).ok_or(ApiError::TokenNotValid)?;
         let (user, open) = tokio::try_join!(self.users.get(&claims.sub), self.store.is_open(&claims.sub, family))?;
-        if !user.is_some_and(|user| !user.disabled) || !open {
+        if user.is_none_or(|user| user.disabled) || !open {
             return Err(ApiError::TokenNotValid);
         }
         Ok(())
