@@ -58,14 +58,17 @@ impl Purger {
         if accounts.is_empty() {
             return event::failures([]);
         }
-        for (index, account) in &accounts {
+        // Until every account has had its second sweep, none of them is done: a failure in the
+        // first round hands the whole batch (from its first deletion) to the next invocation.
+        let first = accounts[0].0;
+        for (_, account) in &accounts {
             if !self.sweep_reported(account, deadline).await {
-                return event::failures(&batch.records[*index..]);
+                return event::failures(&batch.records[first..]);
             }
         }
         let settled = accounts.iter().map(|(_, account)| self.settled_at(account)).max().unwrap_or_else(Instant::now);
         if settled > deadline {
-            return event::failures(&batch.records[accounts[0].0..]);
+            return event::failures(&batch.records[first..]);
         }
         tokio::time::sleep_until(settled).await;
         for (index, account) in &accounts {
