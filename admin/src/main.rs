@@ -64,6 +64,8 @@ struct Place {
     revoked_tokens_table: Option<String>,
     #[arg(long, global = true)]
     login_throttle_table: Option<String>,
+    #[arg(long, global = true)]
+    mail_table: Option<String>,
     /// Also keep audit records in this table (key `id`).
     #[arg(long, global = true)]
     audit_table: Option<String>,
@@ -171,15 +173,26 @@ impl Place {
             ("--budgets-table", self.budgets_table),
             ("--revoked-tokens-table", self.revoked_tokens_table),
             ("--login-throttle-table", self.login_throttle_table),
+            ("--mail-table", self.mail_table),
         ];
         let missing: Vec<&str> = named.iter().filter(|(_, value)| value.is_none()).map(|(flag, _)| *flag).collect();
         if !missing.is_empty() {
             bail!("say where to work: --local, --stack NAME, or every table ({} missing)", missing.join(", "));
         }
-        let [users, sessions, connections, tasks, expenses, budgets, revoked_tokens, login_throttle] =
+        let [users, sessions, connections, tasks, expenses, budgets, revoked_tokens, login_throttle, mail] =
             named.map(|(_, value)| value.unwrap_or_default());
         Ok(Where::Explicit {
-            tables: Tables { users, sessions, connections, tasks, expenses, budgets, revoked_tokens, login_throttle },
+            tables: Box::new(Tables {
+                users,
+                sessions,
+                connections,
+                tasks,
+                expenses,
+                budgets,
+                revoked_tokens,
+                login_throttle,
+                mail,
+            }),
             audit_table: self.audit_table,
             management_endpoint: self.management_endpoint,
         })

@@ -21,6 +21,7 @@ pub struct Tables {
     pub budgets: String,
     pub revoked_tokens: String,
     pub login_throttle: String,
+    pub mail: String,
 }
 
 pub struct Target {
@@ -37,7 +38,7 @@ pub struct Target {
 pub enum Where {
     Local { state_dir: Option<PathBuf> },
     Stack { name: String, region: Option<String> },
-    Explicit { tables: Tables, audit_table: Option<String>, management_endpoint: Option<String> },
+    Explicit { tables: Box<Tables>, audit_table: Option<String>, management_endpoint: Option<String> },
 }
 
 impl Target {
@@ -49,7 +50,13 @@ impl Target {
                 let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
                 let actor = caller_identity(&config).await?;
                 let management = management_endpoint.map(|endpoint| management_client(&config, &endpoint));
-                Ok(Self { dynamo: aws_sdk_dynamodb::Client::new(&config), tables, actor, audit_table, management })
+                Ok(Self {
+                    dynamo: aws_sdk_dynamodb::Client::new(&config),
+                    tables: *tables,
+                    actor,
+                    audit_table,
+                    management,
+                })
             }
         }
     }
@@ -133,11 +140,12 @@ impl Tables {
             budgets: get("BUDGETS")?,
             revoked_tokens: get("REVOKED_TOKENS")?,
             login_throttle: get("LOGIN_THROTTLE")?,
+            mail: get("MAIL")?,
         })
     }
 
     /// `(name, table)` for every table, in a stable order.
-    pub fn all(&self) -> [(&'static str, &str); 8] {
+    pub fn all(&self) -> [(&'static str, &str); 9] {
         [
             ("users", &self.users),
             ("sessions", &self.sessions),
@@ -147,6 +155,7 @@ impl Tables {
             ("budgets", &self.budgets),
             ("revoked_tokens", &self.revoked_tokens),
             ("login_throttle", &self.login_throttle),
+            ("mail", &self.mail),
         ]
     }
 }

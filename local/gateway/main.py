@@ -1,9 +1,12 @@
-"""The local stack's stand-in for API Gateway's WebSocket API and the DynamoDB Streams trigger.
+"""The local stack's stand-in for API Gateway's WebSocket API, the DynamoDB Streams trigger and SES.
 
 One process, one port on 127.0.0.1:
   * `ws://127.0.0.1:<port>/?token=...`      WebSocket clients ($connect, $default, $disconnect)
   * `http://127.0.0.1:<port>/@connections/{id}`  the management API the function posts through
   * a poller that feeds each followed table's DynamoDB stream to its function
+  * `http://127.0.0.1:<port>/v2/email/outbound-emails`  SES v2 SendEmail (the functions'
+    AWS_ENDPOINT_URL_SESV2): every mail is captured, none leaves the machine; read them at
+    `/mail` (JSON) and `/mail/view` (a page for the browser); see mail.py
 Every event goes to a function through cargo lambda watch's Lambda Invoke API.
 
     python local/gateway/main.py --port 9100 --invoke-url http://127.0.0.1:9000 \\
@@ -24,6 +27,7 @@ from aiohttp import web
 
 from connections import Registry
 from invoke import Invoker
+from mail import MailRoutes
 from management import ManagementRoutes
 from settings import HOST, Settings, parse_settings
 from streams import Aws, StreamPoller
@@ -38,6 +42,7 @@ SHUTDOWN_GRACE_SECONDS = 5.0
 def build_app(settings: Settings, registry: Registry, invoker: Invoker) -> web.Application:
     app = web.Application()
     ManagementRoutes(registry).add_to(app)
+    MailRoutes().add_to(app)
     app.router.add_get("/", WebSocketRoutes(registry, invoker, api_id="local", stage=settings.stage).handle)
     return app
 
@@ -62,7 +67,8 @@ async def serve(settings: Settings) -> None:
     try:
         await web.TCPSite(runner, HOST, settings.port).start()
         poller_task = asyncio.create_task(StreamPoller(settings, invokers, aws).run(), name="streams")
-        log.info("listening on ws://%s:%d/ (management API at /@connections); function %s via %s",
+        log.info("listening on ws://%s:%d/ (management API at /@connections, SES v2 SendEmail at "
+                 "/v2/email/outbound-emails, captured mail at /mail and /mail/view); function %s via %s",
                  HOST, settings.port, settings.function, settings.invoke_url)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({stopped, poller_task}, return_when=asyncio.FIRST_COMPLETED)

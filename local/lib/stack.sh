@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # The local stack as a library: DynamoDB Local + the template's tables + `cargo lambda watch` + the
-# WebSocket gateway (local/gateway: API Gateway's WebSocket API and the DynamoDB Streams trigger of
-# the realtime function). Used by local/start (a developer's stack) and local/test (a throwaway
-# stack on free ports).
+# WebSocket gateway (local/gateway: API Gateway's WebSocket API, the DynamoDB Streams trigger of
+# the realtime function, and SES v2 SendEmail, whose mails it captures at /mail and /mail/view).
+# Used by local/start (a developer's stack) and local/test (a throwaway stack on free ports).
 #
 #   start_stack   reads STATE_DIR, PORT, DYNAMODB_PORT, TABLE_PREFIX and optionally CONCURRENCY
 #                 (default 4), READY_TIMEOUT (default 900 s), WATCH_IGNORE_CHANGES (1 = no reload),
@@ -11,8 +11,11 @@
 #                 by default). Returns once the functions and the gateway answer; sets BASE_URL,
 #                 WS_URL, DYNAMODB_PID, WATCH_PID, GATEWAY_PID and writes
 #                 $STATE_DIR/{dynamodb,watch,gateway}.pid, $STATE_DIR/functions.env and
-#                 $STATE_DIR/stack.env. On any failure it stops what it started and returns non-zero.
-#                 Without a realtime function in template.yaml there is no gateway (WS_URL empty).
+#                 $STATE_DIR/stack.env (MAIL_URL there: the captured mails' JSON). The functions'
+#                 env file points their SES v2 client at the gateway (AWS_ENDPOINT_URL_SESV2).
+#                 On any failure it stops what it started and returns non-zero.
+#                 Without a realtime function in template.yaml there is no gateway (WS_URL and
+#                 MAIL_URL empty, no SES stand-in).
 #   stop_stack    stops what start_stack started (by the pids in memory or in $STATE_DIR).
 #
 # If DynamoDB Local is already running from start_dynamodb (DYNAMODB_PID set), it is reused.
@@ -188,6 +191,8 @@ start_stack() {
         # The realtime function posts to its clients (and the purge function closes them) through
         # the gateway's management API.
         if ((realtime)); then echo "WEBSOCKET_MANAGEMENT_ENDPOINT=http://127.0.0.1:$WS_PORT"; fi
+        # The mailer's SES v2 calls go to the gateway's stand-in, which keeps them: nothing leaves the machine.
+        if ((realtime)); then echo "AWS_ENDPOINT_URL_SESV2=http://127.0.0.1:$WS_PORT"; fi
     } >"$STATE_DIR/functions.env"
 
     # shellcheck disable=SC2086 # one function name per word
@@ -235,6 +240,7 @@ WATCH_PID=$WATCH_PID
 DYNAMODB_PID=$DYNAMODB_PID
 WS_URL=$WS_URL
 WS_PORT=${WS_PORT:-}
+MAIL_URL=${WS_URL:+http://127.0.0.1:${WS_PORT}/mail}
 GATEWAY_PID=${GATEWAY_PID:-}
 EOF
     log "local stack ready at $BASE_URL ($BUILD_PROFILE builds; DynamoDB Local at" \

@@ -15,6 +15,15 @@ impl UserId {
     pub fn generate() -> Self {
         Self(Ulid::new())
     }
+
+    /// The id's 128 bits, for a token that must name its user compactly.
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_bytes()
+    }
+
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(Ulid::from_bytes(bytes))
+    }
 }
 
 impl fmt::Display for UserId {

@@ -10,7 +10,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Result, anyhow, bail};
 use auth::Accounts;
 use auth::domain::{LoginName, User};
-use auth::store::{SessionStore, UserStore};
+use auth::store::{MailStore, SessionStore, UserStore};
 use realtime::connections::Connections;
 use serde_json::{Value, json};
 use shared::ApiError;
@@ -48,7 +48,12 @@ impl Admin {
         let users = UserStore::new(client.clone(), &target.tables.users);
         let sessions = SessionStore::new(client.clone(), &target.tables.sessions);
         Self {
-            accounts: Accounts::new(users.clone(), sessions.clone(), PasswordHasher::default()),
+            accounts: Accounts::new(
+                users.clone(),
+                sessions.clone(),
+                MailStore::new(client.clone(), &target.tables.mail),
+                PasswordHasher::default(),
+            ),
             connections: Connections::new(client, &target.tables.connections),
             users,
             sessions,

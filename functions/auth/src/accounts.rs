@@ -1,4 +1,4 @@
-//! An account's life beyond its sessions: registration, deletion, disabling. The HTTP handlers
+//! An account's life beyond its sessions: registration, renaming, deletion, disabling. The HTTP handlers
 //! and the operator's command line (`taskmoney-admin`) both go through here, so an account made,
 //! deleted or disabled by either is made, deleted or disabled the same way.
 
@@ -6,8 +6,8 @@ use shared::ids::UserId;
 use shared::password::PasswordHasher;
 use shared::{ApiError, FieldErrors, clock};
 
-use crate::domain::{Registration, User};
-use crate::store::{CreateUserError, SessionStore, UserStore};
+use crate::domain::{MailRequest, Registration, User};
+use crate::store::{CreateUserError, MailStore, SessionStore, UserStore};
 
 const USERNAME_TAKEN: &str = "A user with that username already exists.";
 const EMAIL_TAKEN: &str = "A user with that email already exists.";
@@ -16,15 +16,18 @@ const EMAIL_TAKEN: &str = "A user with that email already exists.";
 pub struct Accounts {
     users: UserStore,
     sessions: SessionStore,
+    mail: MailStore,
     hasher: PasswordHasher,
 }
 
 impl Accounts {
-    pub fn new(users: UserStore, sessions: SessionStore, hasher: PasswordHasher) -> Self {
-        Self { users, sessions, hasher }
+    pub fn new(users: UserStore, sessions: SessionStore, mail: MailStore, hasher: PasswordHasher) -> Self {
+        Self { users, sessions, mail, hasher }
     }
 
-    /// A new account; its names taken are 409 `conflict` naming them.
+    /// A new account; its names taken are 409 `conflict` naming them. An account with an
+    /// email gets a verification mail: its request is written with the account, in one
+    /// transaction.
     pub async fn register(&self, registration: Registration) -> Result<User, ApiError> {
         let email = registration.email.as_ref().map(|e| e.as_str().to_owned());
         // Answer obvious duplicates before spending a hash; the transaction decides races.
@@ -37,14 +40,37 @@ impl Accounts {
             id: UserId::generate(),
             username: registration.username.as_str().to_owned(),
             email,
+            email_verified: false,
             password_hash: self.hasher.hash(registration.password).await?,
             created_at: clock::format_timestamp(clock::now()),
             disabled: false,
         };
-        match self.users.create(&user).await {
-            Ok(()) => Ok(user),
-            Err(CreateUserError::Taken { username, email }) => Err(conflict(username, email)),
-            Err(CreateUserError::Store(err)) => Err(err),
+        let also = self.verification_mail(&user)?.into_iter().collect();
+        self.users.create(&user, also).await.map_err(into_api_error)?;
+        Ok(user)
+    }
+
+    /// Gives `user` the username and email of `renamed`; the old names are free again in the
+    /// same transaction that takes the new ones, and a new email gets a verification mail.
+    pub async fn rename(&self, user: &User, renamed: &User) -> Result<User, ApiError> {
+        let mut renamed = renamed.clone();
+        let mut also = Vec::new();
+        if renamed.email != user.email {
+            renamed.email_verified = false;
+            also.extend(self.verification_mail(&renamed)?);
+        }
+        self.users.rename(user, &renamed, also).await.map_err(into_api_error)?;
+        Ok(renamed)
+    }
+
+    /// The outbox write of a verification mail to `user`'s email, if there is one to verify.
+    fn verification_mail(&self, user: &User) -> Result<Option<aws_sdk_dynamodb::types::TransactWriteItem>, ApiError> {
+        match &user.email {
+            Some(email) if !user.email_verified => {
+                let request = MailRequest::Verification { user: user.id, email: email.clone() };
+                Ok(Some(self.mail.request_write(&request)?))
+            }
+            _ => Ok(None),
         }
     }
 
@@ -87,6 +113,14 @@ pub fn conflict(username: bool, email: bool) -> ApiError {
     }
     let detail = if username { USERNAME_TAKEN } else { EMAIL_TAKEN };
     ApiError::Conflict { detail: detail.to_owned(), errors }
+}
+
+fn into_api_error(err: CreateUserError) -> ApiError {
+    match err {
+        CreateUserError::Taken { username, email } => conflict(username, email),
+        CreateUserError::ChangedMeanwhile => changed_meanwhile(),
+        CreateUserError::Store(err) => err,
+    }
 }
 
 /// 409: the account changed between its read and a conditional write.

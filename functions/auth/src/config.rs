@@ -9,6 +9,8 @@ pub struct AuthConfig {
     pub users_table: String,
     pub revoked_tokens_table: String,
     pub login_throttle_table: String,
+    /// The outbox of mails to send and the tokens they carry.
+    pub mail_table: String,
     pub throttle: ThrottlePolicy,
     /// Its sessions table is the one every function reads (`api.identity.sessions_table`).
     pub api: ApiSettings,
@@ -20,6 +22,7 @@ impl AuthConfig {
             users_table: env.required("USERS_TABLE"),
             revoked_tokens_table: env.required("REVOKED_TOKENS_TABLE"),
             login_throttle_table: env.required("LOGIN_THROTTLE_TABLE"),
+            mail_table: env.required("MAIL_TABLE"),
             throttle: ThrottlePolicy {
                 max_failures: env.parsed_or("LOGIN_MAX_FAILURES", 5u32).max(1),
                 window: env.seconds_or("LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400),

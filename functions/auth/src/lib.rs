@@ -1,9 +1,10 @@
 //! The auth function: registration, JWT login, refresh rotation, logout, sessions, account
-//! changes and deletion. Its stores and `accounts` are also the operator CLI's (`taskmoney-admin`).
+//! changes and deletion, email verification and password reset. Its stores and `accounts` are also the operator CLI's (`taskmoney-admin`).
 
 pub mod accounts;
 pub mod config;
 pub mod domain;
+pub mod email;
 pub mod handlers;
 pub mod routes;
 pub mod sessions;

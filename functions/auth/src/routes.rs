@@ -7,8 +7,8 @@ use utoipa::openapi::path::HttpMethod;
 
 use crate::domain::UserView;
 use crate::handlers::{
-    self, AccountChange, AccountDeletion, LoginRequest, PasswordChange, RefreshRequest, RegisterRequest, SessionList,
-    TokenInfo, VerifyRequest,
+    self, Accepted, AccountChange, AccountDeletion, ForgotPasswordRequest, LoginRequest, PasswordChange, PasswordReset,
+    RefreshRequest, RegisterRequest, SessionList, TokenInfo, TokenRequest, VerifyRequest,
 };
 use crate::state::AppState;
 
@@ -136,6 +136,65 @@ pub fn api() -> Api<AppState> {
             .body::<PasswordChange>()
             .answers::<TokenPair>(200, "A token pair of a new session.", false, false),
             handlers::change_password,
+        )
+        .route(
+            Op::new(
+                HttpMethod::Post,
+                "/auth/email/verification",
+                "auth",
+                "resend_verification",
+                "Send the verification mail again",
+                Needs { conflict: true, ..bearer },
+            )
+            .description(
+                "A mail with a link to `FRONTEND_URL/verify-email?token=...` (valid 24 hours) goes to the \
+                 account's email. 400 `invalid` (`errors.email`) when the account has none; 409 `conflict` when \
+                 it is verified already. At most 3 mails an hour go to one address; beyond that the request is \
+                 still 202 and nothing is sent.",
+            )
+            .answers::<Accepted>(202, "The mail is on its way.", false, false),
+            handlers::resend_verification,
+        )
+        .route(
+            Op::new(HttpMethod::Post, "/auth/email/verify", "auth", "verify_email", "Verify your email", public)
+                .description(
+                    "With the token of a verification mail's link. The token is single-use and good for 24 hours, \
+                     and only while the account still has the address it was sent to; otherwise 400 `invalid` \
+                     with `errors.token`.",
+                )
+                .body::<TokenRequest>()
+                .answers::<UserView>(200, "The user, `email_verified: true`.", false, false),
+            handlers::verify_email,
+        )
+        .route(
+            Op::new(
+                HttpMethod::Post,
+                "/auth/password/forgot",
+                "auth",
+                "forgot_password",
+                "Ask for a password reset mail",
+                public,
+            )
+            .description(
+                "Always 202, after the same work, whether or not an account has the address: a mail with a link to \
+                 `FRONTEND_URL/reset-password?token=...` (valid 30 minutes) goes out only if an account has it \
+                 verified, and at most 3 mails an hour go to one address.",
+            )
+            .body::<ForgotPasswordRequest>()
+            .answers::<Accepted>(202, "Taken; a mail follows if the address is verified.", false, false),
+            handlers::forgot_password,
+        )
+        .route(
+            Op::new(HttpMethod::Post, "/auth/password/reset", "auth", "reset_password", "Reset your password", public)
+                .description(
+                    "With the token of a reset mail's link (single-use, good for 30 minutes, and only while the \
+                     account still has the address it was sent to: else 400 `invalid` with `errors.token`). The new \
+                     password follows the registration policy (`errors.new_password`). Every session of the user \
+                     ends; the login throttle of the user is cleared.",
+                )
+                .body::<PasswordReset>()
+                .answers_empty(204, "The password is changed; log in with it."),
+            handlers::reset_password,
         )
         .route(
             Op::new(HttpMethod::Get, "/auth/sessions", "auth", "list_sessions", "Your sessions", bearer)

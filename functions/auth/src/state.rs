@@ -8,8 +8,9 @@ use shared::password::PasswordHasher;
 use crate::accounts::Accounts;
 use crate::config::AuthConfig;
 use crate::domain::ThrottlePolicy;
+use crate::email::Emails;
 use crate::sessions::Sessions;
-use crate::store::{RevocationStore, SessionStore, ThrottleStore, UserStore};
+use crate::store::{MailStore, RevocationStore, SessionStore, ThrottleStore, UserStore};
 
 /// Each field is what a handler takes with `State<...>` (by `FromRef`).
 #[derive(Clone, FromRef)]
@@ -18,6 +19,7 @@ pub struct AppState {
     pub users: UserStore,
     pub sessions: Sessions,
     pub accounts: Accounts,
+    pub emails: Emails,
     pub throttle: ThrottleStore,
     pub throttle_policy: ThrottlePolicy,
     pub hasher: PasswordHasher,
@@ -30,8 +32,10 @@ impl AppState {
         let revocations = RevocationStore::new(client.clone(), &config.revoked_tokens_table);
         let sessions = SessionStore::new(client.clone(), &config.api.identity.sessions_table);
         let hasher = PasswordHasher::default();
+        let mail = MailStore::new(client.clone(), &config.mail_table);
         Self {
-            accounts: Accounts::new(users.clone(), sessions.clone(), hasher.clone()),
+            accounts: Accounts::new(users.clone(), sessions.clone(), mail.clone(), hasher.clone()),
+            emails: Emails::new(client.clone(), users.clone(), sessions.clone(), mail, hasher.clone()),
             sessions: Sessions::new(authenticator.tokens().clone(), users.clone(), revocations, sessions),
             authenticator,
             users,

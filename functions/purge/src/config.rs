@@ -27,6 +27,8 @@ pub struct AccountTables {
     pub tasks: String,
     pub expenses: String,
     pub budgets: String,
+    /// The mail outbox and the mails' tokens, under the user they concern.
+    pub mail: String,
 }
 
 impl PurgeConfig {
@@ -38,6 +40,7 @@ impl PurgeConfig {
                 tasks: env.required("TASKS_TABLE"),
                 expenses: env.required("EXPENSES_TABLE"),
                 budgets: env.required("BUDGETS_TABLE"),
+                mail: env.required("MAIL_TABLE"),
             },
             dynamo: CallBounds::dynamodb_from_env(env),
             management: ManagementSettings::from_env(env),
@@ -60,6 +63,7 @@ mod tests {
             "TASKS_TABLE",
             "EXPENSES_TABLE",
             "BUDGETS_TABLE",
+            "MAIL_TABLE",
             "WEBSOCKET_MANAGEMENT_ENDPOINT",
         ] {
             assert!(message.contains(name), "{name} missing from {message}");
@@ -74,6 +78,7 @@ mod tests {
             ("TASKS_TABLE", "t"),
             ("EXPENSES_TABLE", "e"),
             ("BUDGETS_TABLE", "b"),
+            ("MAIL_TABLE", "m"),
             ("WEBSOCKET_MANAGEMENT_ENDPOINT", "http://127.0.0.1:1"),
         ];
         let config = PurgeConfig::from_env(Env::from_vars(vars.clone())).unwrap();

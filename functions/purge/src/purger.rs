@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use auth::store::mail;
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use realtime::connections::{self, Connections};
 use realtime::event::{self, StreamBatch};
@@ -132,7 +133,9 @@ impl Purger {
         let owned = [&self.tables.tasks, &self.tables.expenses, &self.tables.budgets].into_iter().flat_map(|table| {
             owned.iter().map(|value| Partition { table, partition_key: store::OWNER, sort_key: store::ID, value })
         });
-        for partition in std::iter::once(connections).chain(owned) {
+        let mail =
+            Partition { table: &self.tables.mail, partition_key: mail::OWNER, sort_key: mail::ID, value: &owner };
+        for partition in std::iter::once(connections).chain(owned).chain(std::iter::once(mail)) {
             match delete_partition(&self.dynamo, partition, deadline).await? {
                 Purged::All { deleted: gone } => deleted += gone,
                 Purged::Partly { deleted: gone } => return Ok(Purged::Partly { deleted: deleted + gone }),

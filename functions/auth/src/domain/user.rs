@@ -8,6 +8,9 @@ pub struct User {
     pub id: UserId,
     pub username: String,
     pub email: Option<String>,
+    /// Whether the user has followed a verification mail's link to `email`; a new or changed
+    /// email starts unverified.
+    pub email_verified: bool,
     pub password_hash: String,
     pub created_at: String,
     /// Disabled by an operator: no session opens, logins answer as a wrong password does.
@@ -21,6 +24,8 @@ pub struct UserView {
     pub id: UserId,
     pub username: String,
     pub email: Option<String>,
+    /// Whether the user proved to read `email` (a new or changed email starts unverified).
+    pub email_verified: bool,
     pub created_at: String,
 }
 
@@ -30,6 +35,7 @@ impl From<&User> for UserView {
             id: user.id,
             username: user.username.clone(),
             email: user.email.clone(),
+            email_verified: user.email_verified,
             created_at: user.created_at.clone(),
         }
     }

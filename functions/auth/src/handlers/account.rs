@@ -14,10 +14,8 @@ use shared::password::Verification;
 use shared::{ApiError, FieldErrors};
 
 use super::user_agent;
-use crate::accounts::conflict;
 use crate::domain::{Email, LoginName, User, UserView, Username, password_problems};
 use crate::state::AppState;
-use crate::store::CreateUserError;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
@@ -90,7 +88,8 @@ pub async fn change_password(
     pair.map(Json).ok_or(ApiError::TokenNotValid)
 }
 
-/// A new username or email (or none): the old ones are free again in the same transaction.
+/// A new username or email (or none): the old ones are free again in the same transaction; a
+/// new email is unverified and gets a verification mail.
 pub async fn change_account(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -122,11 +121,8 @@ pub async fn change_account(
         email: email.unwrap_or_else(|| user.email.clone()),
         ..user.clone()
     };
-    match state.users.rename(&user, &renamed).await {
-        Ok(()) => Ok(Json(UserView::from(&renamed))),
-        Err(CreateUserError::Taken { username, email }) => Err(conflict(username, email)),
-        Err(CreateUserError::Store(err)) => Err(err),
-    }
+    let renamed = state.accounts.rename(&user, &renamed).await?;
+    Ok(Json(UserView::from(&renamed)))
 }
 
 /// The account ends at once and its data is purged right after (see `Accounts::close`).

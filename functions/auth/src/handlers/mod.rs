@@ -1,6 +1,7 @@
 //! HTTP handlers: extract, call the domain, map the result.
 
 mod account;
+mod email;
 mod login;
 mod me;
 mod register;
@@ -8,6 +9,10 @@ pub mod sessions;
 mod tokens;
 
 pub use account::{AccountChange, AccountDeletion, PasswordChange, change_account, change_password, delete_account};
+pub use email::{
+    Accepted, ForgotPasswordRequest, PasswordReset, TokenRequest, forgot_password, resend_verification, reset_password,
+    verify_email,
+};
 pub use login::{LoginRequest, login};
 pub use me::me;
 pub use register::{RegisterRequest, register};

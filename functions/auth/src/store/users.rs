@@ -29,6 +29,8 @@ struct UserItem {
     username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    email_verified: bool,
     password_hash: String,
     created_at: String,
     /// Set by an operator (`taskmoney-admin users disable`); absent means false.
@@ -46,6 +48,8 @@ struct GuardItem {
 pub enum CreateUserError {
     #[error("username or email already taken")]
     Taken { username: bool, email: bool },
+    #[error("the account changed since it was read")]
+    ChangedMeanwhile,
     #[error(transparent)]
     Store(#[from] ApiError),
 }
@@ -64,6 +68,7 @@ impl From<UserItem> for User {
             id: item.id,
             username: item.username,
             email: item.email,
+            email_verified: item.email_verified,
             password_hash: item.password_hash,
             created_at: item.created_at,
             disabled: item.disabled,
@@ -76,8 +81,9 @@ impl UserStore {
         Self { client, table: table.into() }
     }
 
-    /// Writes the user and its guard items atomically.
-    pub async fn create(&self, user: &User) -> Result<(), CreateUserError> {
+    /// Writes the user and its guard items atomically, with `also` (the writes that must
+    /// happen with the registration or not at all, such as its verification mail's request).
+    pub async fn create(&self, user: &User, also: Vec<TransactWriteItem>) -> Result<(), CreateUserError> {
         let canonical = canonical_username(&user.username);
         let mut items = vec![
             to_item(&UserItem {
@@ -85,6 +91,7 @@ impl UserStore {
                 id: user.id,
                 username: user.username.clone(),
                 email: user.email.clone(),
+                email_verified: user.email_verified,
                 password_hash: user.password_hash.clone(),
                 created_at: user.created_at.clone(),
                 disabled: user.disabled,
@@ -106,11 +113,13 @@ impl UserStore {
                 Ok(TransactWriteItem::builder().put(put).build())
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
+        let names = puts.len();
+        let writes = puts.into_iter().chain(also).collect();
 
-        match dynamo::transact_write(&self.client, puts).await? {
+        match dynamo::transact_write(&self.client, writes).await? {
             Transaction::Committed => Ok(()),
-            Transaction::ConditionsFailed(failed) if failed == [0] => {
-                Err(ApiError::internal("generated user id collided").into())
+            Transaction::ConditionsFailed(failed) if failed.iter().any(|&index| index == 0 || index >= names) => {
+                Err(ApiError::internal("a generated id collided").into())
             }
             Transaction::ConditionsFailed(failed) => {
                 Err(CreateUserError::Taken { username: failed.contains(&1), email: failed.contains(&2) })
@@ -189,7 +198,13 @@ impl UserStore {
     /// guard items: the new names' guards are put only if free, the old ones deleted only if
     /// still `user`'s, and the user item written only if it still holds the old names, so of
     /// two racing renames to one name only one can win, and no name is ever held twice or lost.
-    pub async fn rename(&self, user: &User, renamed: &User) -> Result<(), CreateUserError> {
+    /// A changed email is unverified. `also` is written in the same transaction.
+    pub async fn rename(
+        &self,
+        user: &User,
+        renamed: &User,
+        also: Vec<TransactWriteItem>,
+    ) -> Result<(), CreateUserError> {
         let (old_name, new_name) = (canonical_username(&user.username), canonical_username(&renamed.username));
         let mut writes = vec![self.write_names(user, renamed)?];
         let mut taken_if_failed = vec![(false, false)];
@@ -209,6 +224,7 @@ impl UserStore {
                 taken_if_failed.push((false, false));
             }
         }
+        writes.extend(also);
         match dynamo::transact_write(&self.client, writes).await? {
             Transaction::Committed => Ok(()),
             Transaction::ConditionsFailed(failed) => {
@@ -217,14 +233,41 @@ impl UserStore {
                 if username || email {
                     Err(CreateUserError::Taken { username, email })
                 } else {
-                    Err(ApiError::Conflict {
-                        detail: "The account changed meanwhile; read it again and retry.".into(),
-                        errors: shared::FieldErrors::single("non_field_errors", "The account changed meanwhile."),
-                    }
-                    .into())
+                    Err(CreateUserError::ChangedMeanwhile)
                 }
             }
         }
+    }
+
+    /// Marks `email` verified, as a write of a transaction: only while it is still the
+    /// account's email.
+    pub fn verify_email_write(&self, id: &UserId, email: &str) -> Result<TransactWriteItem, ApiError> {
+        let update = Update::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", user_key(id))))
+            .update_expression("SET email_verified = :yes")
+            .condition_expression("email = :email")
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":email", dynamo::string(email))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Sets a new password hash, as a write of a transaction: only while `email` is still the
+    /// account's and the hash is still `old`.
+    pub fn reset_password_write(&self, user: &User, email: &str, new: &str) -> Result<TransactWriteItem, ApiError> {
+        let update = Update::builder()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key("pk", user_key(&user.id))))
+            .update_expression("SET password_hash = :new")
+            .condition_expression("email = :email AND password_hash = :old")
+            .expression_attribute_values(":new", dynamo::string(new))
+            .expression_attribute_values(":old", dynamo::string(&user.password_hash))
+            .expression_attribute_values(":email", dynamo::string(email))
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// A transaction's condition that `id`'s account still exists and is not disabled.
@@ -319,12 +362,14 @@ impl UserStore {
             }
             None => condition.push_str(" AND attribute_not_exists(email)"),
         }
-        let expression = match &renamed.email {
-            Some(email) => {
+        let email_changed = user.email != renamed.email;
+        let expression = match (&renamed.email, email_changed) {
+            (Some(email), true) => {
                 update = update.expression_attribute_values(":email", dynamo::string(email));
-                "SET username = :username, email = :email"
+                "SET username = :username, email = :email REMOVE email_verified"
             }
-            None => "SET username = :username REMOVE email",
+            (Some(_), false) => "SET username = :username",
+            (None, _) => "SET username = :username REMOVE email, email_verified",
         };
         let update = update.update_expression(expression).condition_expression(condition);
         Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
