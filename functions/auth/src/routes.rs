@@ -144,7 +144,7 @@ pub fn api() -> Api<AppState> {
                 "auth",
                 "resend_verification",
                 "Send the verification mail again",
-                Needs { conflict: true, ..bearer },
+                Needs { invalid: true, conflict: true, ..bearer },
             )
             .description(
                 "A mail with a link to `FRONTEND_URL/verify-email?token=...` (valid 24 hours) goes to the \

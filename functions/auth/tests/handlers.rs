@@ -3,85 +3,16 @@
 //! Run by `local/test`, which starts DynamoDB Local and exports its endpoint.
 
 use auth::store::revocations::RevocationStore;
-use auth::{AppState, AuthConfig, api};
-use aws_sdk_dynamodb::Client;
+use auth::{AppState, AuthConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
-use axum::Router;
 use serde_json::{Value, json};
 use shared::config::Env;
 use shared::dynamo::key;
 use shared::password::PasswordHasher;
-use testkit::{
-    TestEnvironment, TestRequest, TestResponse, assert_error, assert_serves_exactly_the_documented_methods, call,
-};
 
-const PASSWORD: &str = "correct horse battery";
-
-struct TestApp {
-    router: Router,
-    client: Client,
-    config: AuthConfig,
-}
-
-impl TestApp {
-    async fn new() -> Self {
-        Self::with_env(&[]).await
-    }
-
-    async fn with_env(overrides: &[(&str, &str)]) -> Self {
-        let mut environment = TestEnvironment::new("auth").await;
-        environment.set("LOGIN_MAX_FAILURES", "3");
-        environment.set("LOGIN_LOCKOUT_SECONDS", "600");
-        for (name, value) in overrides {
-            environment.set(name, value);
-        }
-        let config = AuthConfig::from_env(environment.env()).expect("valid test configuration");
-        let router = api().serve(AppState::new(&config, environment.client.clone()), &config.api.cors);
-        Self { router, client: environment.client, config }
-    }
-
-    async fn send(&self, request: TestRequest) -> TestResponse {
-        call(&self.router, request).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> TestResponse {
-        self.send(TestRequest::new("POST", path).json(&body)).await
-    }
-
-    async fn register(&self, username: &str, email: Option<&str>) -> TestResponse {
-        self.post("/auth/register", json!({"username": username, "email": email, "password": PASSWORD})).await
-    }
-
-    async fn login(&self, username: &str, password: &str) -> TestResponse {
-        self.post("/auth/login", json!({"username": username, "password": password})).await
-    }
-
-    async fn tokens(&self, username: &str) -> (String, String) {
-        let response = self.login(username, PASSWORD).await;
-        assert_eq!(response.status, 200, "{:?}", response.body);
-        (str_of(&response.body["access"]), str_of(&response.body["refresh"]))
-    }
-
-    async fn user_item(&self, pk: &str) -> Option<std::collections::HashMap<String, AttributeValue>> {
-        self.client
-            .get_item()
-            .table_name(&self.config.users_table)
-            .set_key(Some(key("pk", pk)))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
-    }
-
-    async fn item_count(&self, table: &str) -> i32 {
-        self.client.scan().table_name(table).send().await.unwrap().count
-    }
-}
-
-fn str_of(value: &Value) -> String {
-    value.as_str().unwrap_or_else(|| panic!("expected a string, got {value}")).to_owned()
-}
+mod common;
+use common::{PASSWORD, TestApp, str_of};
+use testkit::{TestRequest, assert_error, assert_serves_exactly_the_documented_methods, call};
 
 #[tokio::test]
 async fn register_stores_an_argon2id_hash_and_guard_items() {

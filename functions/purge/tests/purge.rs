@@ -57,8 +57,15 @@ struct TestApp {
 }
 
 /// The tables an account's things live in, by the variable naming them.
-const TABLES: [&str; 6] =
-    ["USERS_TABLE", "SESSIONS_TABLE", "CONNECTIONS_TABLE", "TASKS_TABLE", "EXPENSES_TABLE", "BUDGETS_TABLE"];
+const TABLES: [&str; 7] = [
+    "USERS_TABLE",
+    "SESSIONS_TABLE",
+    "CONNECTIONS_TABLE",
+    "TASKS_TABLE",
+    "EXPENSES_TABLE",
+    "BUDGETS_TABLE",
+    "MAIL_TABLE",
+];
 
 impl TestApp {
     async fn new(grace_seconds: u64) -> Self {
@@ -109,6 +116,10 @@ impl TestApp {
         self.put("BUDGETS_TABLE", &[("owner", owner.clone()), ("id", "b1".into()), ("month_id", "2026-11#b1".into())])
             .await;
         self.put("BUDGETS_TABLE", &[("owner", unique), ("id", "2026-11#food".into()), ("item_id", "b1".into())]).await;
+        for id in ["MAIL#m1", "TOKEN#0123abcd"] {
+            self.put("MAIL_TABLE", &[("owner", owner.clone()), ("id", id.into()), ("email", "a@example.com".into())])
+                .await;
+        }
     }
 
     /// Every item of every table that mentions `user`'s id anywhere.
@@ -210,7 +221,7 @@ async fn a_deleted_account_leaves_nothing_in_any_table_and_its_connections_are_c
     assert_eq!(app.traces_of(&victim).await, vec![], "nothing of the deleted account is left");
     assert_eq!(app.gateway.closed(), vec![format!("c1-{victim}"), format!("c2-{victim}")]);
     // 1 user, 2 sessions, 2 connections, 2 + 1 tasks, 3 expenses, 1 + 1 budgets.
-    assert_eq!(app.traces_of(&bystander).await.len(), 13, "the bystander keeps everything");
+    assert_eq!(app.traces_of(&bystander).await.len(), 15, "the bystander keeps everything");
 
     // A record delivered again (a retry) finds nothing more to do.
     assert_eq!(app.handle(vec![app.removal(&victim, 3, 60)]).await, no_failures());
@@ -226,7 +237,7 @@ async fn a_purge_that_cannot_finish_is_reported_and_resumes_where_it_stopped() {
     // Out of time before it starts: nothing deleted, the purge says it is not done.
     let purged = app.purger.sweep(&first, Instant::now()).await.unwrap();
     assert_eq!(purged, shared::store::Purged::Partly { deleted: 0 });
-    assert_eq!(app.traces_of(&first).await.len(), 16);
+    assert_eq!(app.traces_of(&first).await.len(), 18);
 
     // A connection that cannot be closed fails the second account's purge: the batch is reported
     // failed from its first deletion (no account of it has had its second sweep yet), so all of it

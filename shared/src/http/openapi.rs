@@ -168,6 +168,8 @@ pub struct Needs {
     pub body: bool,
     /// Query parameters: 400.
     pub query: bool,
+    /// A rule of its own that can refuse with 400 `invalid`, without a body or query to blame.
+    pub invalid: bool,
     /// An item id in the path: 404.
     pub item: bool,
     /// Honours `If-Match`: 412.
@@ -384,10 +386,10 @@ impl Op {
     }
 
     fn finish(self) -> Finished {
-        let Needs { token, body, query, item, if_match, conflict, throttle, database } = self.needs;
+        let Needs { token, body, query, invalid, item, if_match, conflict, throttle, database } = self.needs;
         let mut builder = self.builder;
         for (status, applies) in [
-            (400, body || query),
+            (400, body || query || invalid),
             (401, token),
             (404, item),
             (405, true),
