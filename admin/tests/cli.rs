@@ -146,11 +146,13 @@ async fn create_list_and_show_users() {
         let shown = cli.ok(&["--json", "users", "show", who], "").json();
         assert_eq!(shown["id"], id);
         assert_eq!(shown["disabled"], false);
+        assert_eq!(shown["email_verified"], false, "a new address waits for its verification mail");
         assert_eq!(shown["sessions"].as_array().unwrap().len(), 2, "the two logins");
         assert_eq!(shown["owns"], json!({"tasks": 0, "expenses": 0, "budgets": 0}));
     }
     let text = cli.ok(&["users", "show", "alice"], "").stdout;
     assert!(text.contains("username  alice") && text.contains("sessions  2"), "{text}");
+    assert!(text.contains("email     alice@example.com (not verified)"), "{text}");
     assert!(!cli.run(&["users", "show", "nobody"], "").ok);
 }
 

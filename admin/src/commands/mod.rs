@@ -93,8 +93,8 @@ impl Admin {
 
 /// What the user is shown of a user (never the hash).
 pub fn user_json(user: &User) -> Value {
-    json!({"id": user.id, "username": user.username, "email": user.email, "created_at": user.created_at,
-           "disabled": user.disabled})
+    json!({"id": user.id, "username": user.username, "email": user.email, "email_verified": user.email_verified,
+           "created_at": user.created_at, "disabled": user.disabled})
 }
 
 /// An API error as the operator reads it: its sentence, and the fields it names.

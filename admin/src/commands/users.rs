@@ -52,10 +52,15 @@ impl Admin {
             })
             .collect();
         let mut text = format!(
-            "user      {}\nusername  {}\nemail     {}\ncreated   {}\ndisabled  {}\nowns      {} tasks, {} expenses, {} budgets\nsessions  {}\n",
+            "user      {}\nusername  {}\nemail     {}{}\ncreated   {}\ndisabled  {}\nowns      {} tasks, {} expenses, {} budgets\nsessions  {}\n",
             user.id,
             user.username,
             user.email.as_deref().unwrap_or("-"),
+            match (&user.email, user.email_verified) {
+                (Some(_), true) => " (verified)",
+                (Some(_), false) => " (not verified)",
+                (None, _) => "",
+            },
             user.created_at,
             if user.disabled { "yes" } else { "no" },
             owns["tasks"],
