@@ -54,3 +54,31 @@ def get_past_emulator_faults(client: httpx.Client, path: str, attempts: int = 4,
         print(f"GET {path}, attempt {attempt}: the emulator's own 500; fetching it again", flush=True)
         response = client.get(path, **options)
     return response
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def issue_mail_token(mail_table: str, user_id: str, kind: str, email: str, expires_in: int = 3600) -> str:
+    """A token as the mailer issues one (functions/auth/src/domain/mail.rs): the user's ULID as 16
+    bytes and 32 random bytes, URL-safe base64 without padding; only its SHA-256 is stored, under the
+    user in the mail table, with its kind (`email_verification` or `password_reset`), the address it
+    was "sent" to and its expiry. For tests that need a token without waiting for a mail, or one that
+    has expired (a negative `expires_in`)."""
+    import base64
+    import hashlib
+    import secrets
+    import time
+
+    number = 0
+    for char in user_id.upper():
+        number = number * 32 + _CROCKFORD.index(char)
+    raw = number.to_bytes(16, "big") + secrets.token_bytes(32)
+    boto3.resource("dynamodb").Table(mail_table).put_item(Item={
+        "owner": user_id,
+        "id": f"TOKEN#{hashlib.sha256(raw).hexdigest()}",
+        "kind": kind,
+        "email": email,
+        "expires_at": int(time.time()) + expires_in,
+    })
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")

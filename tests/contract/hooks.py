@@ -29,7 +29,13 @@ Each hook is narrow and has its reason in tests/contract/README.md:
   case that tests a missing `Authorization` still goes without one.
 - `DELETE /auth/me` is sent with a token of a user registered for that one case (with the run's
   password, which a positive case's body carries): a positive case deletes the account it names, and
-  with the run's token it would end the run's user.
+  with the run's token it would end the run's user. `POST /auth/email/verification` is sent with a
+  token of a user registered for that case with an email (the run's user may have none, or a
+  verified one, by then: 400 and 409 are documented, but a positive case must be acceptable).
+- The token of a positive `POST /auth/email/verify` or `POST /auth/password/reset` is one the server
+  would accept: a mail's token (tests/stack_files.py `issue_mail_token`, written to the stack's
+  mail table as the mailer writes it) for a user registered for that case with an email; a reset's
+  `new_password` follows the password rules. Waiting for real mails would take seconds a case.
 """
 
 from __future__ import annotations
@@ -38,8 +44,14 @@ import os
 import uuid
 from typing import Any
 
+import sys
+from pathlib import Path
+
 import httpx
 import schemathesis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: stack_files
+from stack_files import issue_mail_token, read_env_file  # noqa: E402
 
 SESSION_ENDING = {("POST", "/auth/logout-all"), ("DELETE", "/auth/sessions/{id}"), ("POST", "/auth/password")}
 # The second user's password, which a positive POST /auth/password changes (after_call keeps it).
@@ -106,6 +118,16 @@ def _deletes_the_account(ctx: Any) -> bool:
     return (ctx.operation.method.upper(), ctx.operation.path) == ("DELETE", "/auth/me")
 
 
+def _resends_the_verification(ctx: Any) -> bool:
+    return (ctx.operation.method.upper(), ctx.operation.path) == ("POST", "/auth/email/verification")
+
+
+# The kind of token each operation redeems.
+MAIL_TOKEN_KINDS = {"/auth/email/verify": "email_verification", "/auth/password/reset": "password_reset"}
+# Tokens already put into a case (before_call must not replace them again).
+_issued: set[str] = set()
+
+
 def _bearer(case: Any, token: str) -> None:
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
@@ -116,6 +138,15 @@ def _bearer(case: Any, token: str) -> None:
 class ThrowawayUsersToken:
     def get(self, case: Any, ctx: Any) -> str:
         return _token_of_a_new_user()
+
+    def set(self, case: Any, data: str, ctx: Any) -> None:
+        _bearer(case, data)
+
+
+@schemathesis.auth(refresh_interval=None).apply_to(_resends_the_verification)
+class NewUserWithAnEmail:
+    def get(self, case: Any, ctx: Any) -> str:
+        return _token_of_a_new_user(with_email=True)
 
     def set(self, case: Any, data: str, ctx: Any) -> None:
         _bearer(case, data)
@@ -139,14 +170,32 @@ class RunsToken:
         _bearer(case, data)
 
 
-def _token_of_a_new_user() -> str:
+def _new_user(with_email: bool) -> tuple[dict[str, str], dict[str, Any]]:
+    """Registers a user for one case: its credentials and the registered user."""
     base = os.environ["CONTRACT_BASE_URL"]
-    credentials = {"username": f"contract_gone_{uuid.uuid4().hex[:12]}", "password": os.environ["CONTRACT_MAIN_PASSWORD"]}
-    registered = httpx.post(f"{base}/auth/register", json=credentials, timeout=60.0, trust_env=False)
+    name = f"contract_gone_{uuid.uuid4().hex[:12]}"
+    credentials = {"username": name, "password": os.environ["CONTRACT_MAIN_PASSWORD"]}
+    body = {**credentials, "email": f"{name}@example.com"} if with_email else credentials
+    registered = httpx.post(f"{base}/auth/register", json=body, timeout=60.0, trust_env=False)
     registered.raise_for_status()
-    response = httpx.post(f"{base}/auth/login", json=credentials, timeout=60.0, trust_env=False)
+    return credentials, registered.json()
+
+
+def _token_of_a_new_user(with_email: bool = False) -> str:
+    credentials, _ = _new_user(with_email)
+    response = httpx.post(f"{os.environ['CONTRACT_BASE_URL']}/auth/login", json=credentials, timeout=60.0,
+                          trust_env=False)
     response.raise_for_status()
     return response.json()["access"]
+
+
+def _mail_token(kind: str) -> str:
+    """A token the server accepts for `kind`, of a user registered for it."""
+    _, user = _new_user(with_email=True)
+    tables = read_env_file(Path(os.environ["CONTRACT_TABLES_ENV"]))
+    token = issue_mail_token(tables["MAIL_TABLE"], user["id"], kind, user["email"])
+    _issued.add(token)
+    return token
 
 
 def _fresh_token_of_the_ender() -> str:
@@ -192,6 +241,12 @@ def _follow_unstated_rules(case: Any) -> None:
             # that follows the unstated rules.
             case.body = {**body, "current_password": _ender_password(),
                          "new_password": f"contract {uuid.uuid4().hex[:12]} staple"}
+        elif path in MAIL_TOKEN_KINDS and case.method.upper() == "POST":
+            if body.get("token") not in _issued:
+                body = {**body, "token": _mail_token(MAIL_TOKEN_KINDS[path])}
+            if path == "/auth/password/reset":
+                body = {**body, "new_password": f"contract {uuid.uuid4().hex[:12]} staple"}
+            case.body = body
         elif path == "/auth/me" and case.method.upper() == "DELETE":
             # Sent as a user made for this case (ThrowawayUsersToken), whose password is the run's.
             case.body = {**body, "password": os.environ["CONTRACT_MAIN_PASSWORD"]}
