@@ -37,6 +37,13 @@ impl Run {
     }
 }
 
+/// The state folder goes with the test, however it ends.
+impl Drop for Cli {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
+}
+
 impl Cli {
     async fn new() -> Self {
         let environment = TestEnvironment::new("admin").await;
