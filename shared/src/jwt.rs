@@ -63,7 +63,9 @@ impl Claims {
 pub struct TokenPair {
     /// Send as `Authorization: Bearer <access>`.
     pub access: String,
-    /// Send to /auth/refresh for a new pair, or to /auth/logout.
+    /// Send to /auth/refresh for a new pair, or to /auth/logout. Absent when the request asked
+    /// for `X-Token-Transport: cookie`: then it is in the `refresh_token` cookie.
+    #[schema(required = false)]
     pub refresh: String,
     /// Always `Bearer`.
     #[schema(value_type = String)]

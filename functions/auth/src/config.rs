@@ -12,6 +12,8 @@ pub struct AuthConfig {
     /// The outbox of mails to send and the tokens they carry.
     pub mail_table: String,
     pub throttle: ThrottlePolicy,
+    /// Whether the refresh-token cookie is `Secure`: off only for plain-HTTP local development.
+    pub refresh_cookie_secure: bool,
     /// Its sessions table is the one every function reads (`api.identity.sessions_table`).
     pub api: ApiSettings,
 }
@@ -27,6 +29,7 @@ impl AuthConfig {
                 max_failures: env.parsed_or("LOGIN_MAX_FAILURES", 5u32).max(1),
                 window: env.seconds_or("LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400),
             },
+            refresh_cookie_secure: env.parsed_or("REFRESH_COOKIE_SECURE", true),
             api: ApiSettings::from_env(env),
         })
     }

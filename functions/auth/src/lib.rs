@@ -10,6 +10,7 @@ pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod store;
+pub mod transport;
 
 pub use accounts::Accounts;
 pub use config::AuthConfig;

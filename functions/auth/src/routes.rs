@@ -40,6 +40,7 @@ pub fn api() -> Api<AppState> {
             )
             .description("401 `invalid_credentials` for a wrong name or password, after the same work either way.")
             .body::<LoginRequest>()
+            .token_transport("`cookie`: the refresh token comes as the `refresh_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime) and is left out of the body.")
             .answers::<TokenPair>(200, "A token pair.", false, false)
             .unauthorized_without_token(),
             handlers::login,
@@ -51,6 +52,7 @@ pub fn api() -> Api<AppState> {
                 )
                 .body::<RefreshRequest>()
                 .answers::<TokenPair>(200, "A new token pair.", false, false)
+            .token_transport("`cookie`: the refresh token comes as the `refresh_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime) and is left out of the body. A body without `refresh` then means the cookie's (no cookie: 401 `not_authenticated`).")
                 .unauthorized_without_token(),
             handlers::refresh,
         )
@@ -65,11 +67,20 @@ pub fn api() -> Api<AppState> {
             Op::new(HttpMethod::Post, "/auth/logout", "auth", "logout", "End the session of a refresh token", public)
                 .body::<RefreshRequest>()
                 .answers_empty(204, "The session ended: its refresh and access tokens are refused.")
+            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`). A body without `refresh` then means the cookie's (no cookie: 401 `not_authenticated`).")
                 .unauthorized_without_token(),
             handlers::logout,
         )
         .route(
-            Op::new(HttpMethod::Post, "/auth/logout-all", "auth", "logout_all", "End every session", bearer)
+            Op::new(
+                HttpMethod::Post,
+                "/auth/logout-all",
+                "auth",
+                "logout_all",
+                "End every session",
+                Needs { invalid: true, ..bearer },
+            )
+            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).")
                 .answers_empty(204, "Every session ended: every refresh and access token issued so far is refused."),
             handlers::logout_all,
         )
@@ -117,6 +128,7 @@ pub fn api() -> Api<AppState> {
                  10,000 items within a minute, and never visible to anyone meanwhile.",
             )
             .body::<AccountDeletion>()
+            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).")
             .answers_empty(204, "The account is deleted."),
             handlers::delete_account,
         )
@@ -134,6 +146,7 @@ pub fn api() -> Api<AppState> {
                  ends; the answer is the first token pair of a new one.",
             )
             .body::<PasswordChange>()
+            .token_transport("`cookie`: the refresh token comes as the `refresh_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime) and is left out of the body.")
             .answers::<TokenPair>(200, "A token pair of a new session.", false, false),
             handlers::change_password,
         )
@@ -193,6 +206,7 @@ pub fn api() -> Api<AppState> {
                      ends; the login throttle of the user is cleared.",
                 )
                 .body::<PasswordReset>()
+            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).")
                 .answers_empty(204, "The password is changed; log in with it."),
             handlers::reset_password,
         )

@@ -11,6 +11,7 @@ use crate::domain::ThrottlePolicy;
 use crate::email::Emails;
 use crate::sessions::Sessions;
 use crate::store::{MailStore, RevocationStore, SessionStore, ThrottleStore, UserStore};
+use crate::transport::CookiePolicy;
 
 /// Each field is what a handler takes with `State<...>` (by `FromRef`).
 #[derive(Clone, FromRef)]
@@ -23,6 +24,7 @@ pub struct AppState {
     pub throttle: ThrottleStore,
     pub throttle_policy: ThrottlePolicy,
     pub hasher: PasswordHasher,
+    pub cookie: CookiePolicy,
 }
 
 impl AppState {
@@ -33,6 +35,8 @@ impl AppState {
         let sessions = SessionStore::new(client.clone(), &config.api.identity.sessions_table);
         let hasher = PasswordHasher::default();
         let mail = MailStore::new(client.clone(), &config.mail_table);
+        let cookie =
+            CookiePolicy { secure: config.refresh_cookie_secure, max_age: authenticator.tokens().refresh_ttl() };
         Self {
             accounts: Accounts::new(users.clone(), sessions.clone(), mail.clone(), hasher.clone()),
             emails: Emails::new(client.clone(), users.clone(), sessions.clone(), mail, hasher.clone()),
@@ -41,6 +45,7 @@ impl AppState {
             users,
             throttle: ThrottleStore::new(client, &config.login_throttle_table),
             throttle_policy: config.throttle,
+            cookie,
             hasher,
         }
     }

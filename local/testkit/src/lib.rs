@@ -118,6 +118,8 @@ pub struct TestRequest {
     pub body: Option<String>,
     /// The body is base64, as API Gateway sends bytes that are not text.
     pub body_is_base64: bool,
+    /// `name=value` cookies, which an HTTP API event carries in `cookies`, not as a header.
+    pub cookies: Vec<String>,
 }
 
 impl TestRequest {
@@ -128,6 +130,12 @@ impl TestRequest {
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    /// A cookie the browser sends (`name=value`).
+    pub fn cookie(mut self, cookie: &str) -> Self {
+        self.cookies.push(cookie.into());
         self
     }
 
@@ -170,6 +178,7 @@ impl TestRequest {
             "rawPath": self.path,
             "rawQueryString": self.query,
             "headers": headers,
+            "cookies": if self.cookies.is_empty() { Value::Null } else { json!(self.cookies) },
             "requestContext": {
                 "accountId": "123456789012",
                 "apiId": "local",

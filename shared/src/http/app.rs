@@ -68,7 +68,11 @@ pub fn cors_layer(settings: &CorsSettings) -> CorsLayer {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-token-transport"),
         ])
+        // A browser app sends the refresh-token cookie with `credentials: "include"`; allowed for
+        // the configured origins only (the list is never `*`).
+        .allow_credentials(true)
         .expose_headers([
             header::ETAG,
             header::LOCATION,

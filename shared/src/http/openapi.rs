@@ -241,6 +241,20 @@ impl Op {
         }
     }
 
+    /// Takes `X-Token-Transport: cookie`: a browser app's refresh token travels in an `HttpOnly`
+    /// cookie instead of the body; `what` says what the header changes here.
+    pub fn token_transport(mut self, what: &str) -> Self {
+        self.builder = self.builder.parameter(
+            ParameterBuilder::new()
+                .name("X-Token-Transport")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(what))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["cookie"])))),
+        );
+        self
+    }
+
     /// Takes an `Idempotency-Key` (a create): a repetition of the same request gets the first
     /// answer again; another request with that key is 409. Call before `answers`.
     pub fn idempotency_key(mut self) -> Self {

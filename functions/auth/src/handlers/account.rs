@@ -4,18 +4,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::field::Field;
 use shared::http::{AuthUser, JsonBody};
-use shared::jwt::TokenPair;
 use shared::password::Verification;
 use shared::{ApiError, FieldErrors};
 
 use super::user_agent;
 use crate::domain::{Email, LoginName, User, UserView, Username, password_problems};
 use crate::state::AppState;
+use crate::transport::{CookiePolicy, Ended, Issued, Transport};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
@@ -54,10 +54,12 @@ pub struct AccountDeletion {
 /// Every earlier session ends; the answer is the first pair of a new one.
 pub async fn change_password(
     State(state): State<AppState>,
+    State(policy): State<CookiePolicy>,
+    transport: Transport,
     caller: AuthUser,
     headers: HeaderMap,
     JsonBody(body): JsonBody<PasswordChange>,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<Issued, ApiError> {
     let mut errors = FieldErrors::new();
     let current = body.current_password.required("current_password", &mut errors);
     let new = body.new_password.required("new_password", &mut errors);
@@ -84,8 +86,8 @@ pub async fn change_password(
     }
     state.sessions.logout_all(&user.id).await?;
     tracing::info!(user = %user.id, "password changed; every earlier session ended");
-    let pair = state.sessions.start(user.id, user_agent(&headers)).await?;
-    pair.map(Json).ok_or(ApiError::TokenNotValid)
+    let pair = state.sessions.start(user.id, user_agent(&headers)).await?.ok_or(ApiError::TokenNotValid)?;
+    Ok(Issued { pair, transport, policy })
 }
 
 /// A new username or email (or none): the old ones are free again in the same transaction; a
@@ -128,9 +130,11 @@ pub async fn change_account(
 /// The account ends at once and its data is purged right after (see `Accounts::close`).
 pub async fn delete_account(
     State(state): State<AppState>,
+    State(policy): State<CookiePolicy>,
+    transport: Transport,
     caller: AuthUser,
     JsonBody(body): JsonBody<AccountDeletion>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Ended, ApiError> {
     let mut errors = FieldErrors::new();
     let Some(password) = body.password.required("password", &mut errors) else {
         return Err(ApiError::Invalid(errors));
@@ -138,7 +142,7 @@ pub async fn delete_account(
     let user = state.users.get(&caller.user_id).await?.ok_or(ApiError::TokenNotValid)?;
     confirm_password(&state, &user, "password", password).await?;
     state.accounts.close(&user).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Ended { transport, policy })
 }
 
 /// Checks `password` as a login would: counted first by the throttle of the user's username

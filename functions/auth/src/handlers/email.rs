@@ -11,6 +11,7 @@ use shared::{ApiError, FieldErrors};
 
 use crate::domain::{Email, LoginName, UserView};
 use crate::state::AppState;
+use crate::transport::{CookiePolicy, Ended, Transport};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
@@ -89,8 +90,10 @@ pub async fn forgot_password(
 /// The password changes and every session ends; the login throttle of the user is cleared.
 pub async fn reset_password(
     State(state): State<AppState>,
+    State(policy): State<CookiePolicy>,
+    transport: Transport,
     JsonBody(body): JsonBody<PasswordReset>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Ended, ApiError> {
     let mut errors = FieldErrors::new();
     let token = body.token.required("token", &mut errors);
     let new_password = body.new_password.required("new_password", &mut errors);
@@ -107,5 +110,5 @@ pub async fn reset_password(
     if let Some(key) = LoginName::parse(&user.username).throttle_key() {
         state.throttle.clear(&key).await?;
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Ended { transport, policy })
 }

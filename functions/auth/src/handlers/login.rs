@@ -1,19 +1,18 @@
 //! POST /auth/login
 
-use axum::Json;
 use axum::extract::State;
 use http::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 use shared::field::Field;
 use shared::http::JsonBody;
-use shared::jwt::TokenPair;
 use shared::password::Verification;
 use shared::{ApiError, FieldErrors};
 
 use super::user_agent;
 use crate::domain::LoginName;
 use crate::state::AppState;
+use crate::transport::{CookiePolicy, Issued, Transport};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
@@ -31,9 +30,11 @@ pub struct LoginRequest {
 /// read, one Argon2id verification.
 pub async fn login(
     State(state): State<AppState>,
+    State(policy): State<CookiePolicy>,
+    transport: Transport,
     headers: HeaderMap,
     JsonBody(body): JsonBody<LoginRequest>,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<Issued, ApiError> {
     let mut errors = FieldErrors::new();
     let name = body.username.required("username", &mut errors);
     let password = body.password.required("password", &mut errors);
@@ -71,5 +72,6 @@ pub async fn login(
     }
     // None: the account was deleted since it was read.
     let pair = state.sessions.start(user.id, user_agent(&headers)).await?;
-    pair.map(Json).ok_or(ApiError::InvalidCredentials)
+    let pair = pair.ok_or(ApiError::InvalidCredentials)?;
+    Ok(Issued { pair, transport, policy })
 }

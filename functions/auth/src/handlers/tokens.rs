@@ -2,14 +2,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use http::StatusCode;
+use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use shared::field::Field;
 use shared::http::{AuthUser, JsonBody};
-use shared::jwt::{TokenPair, TokenType};
+use shared::jwt::TokenType;
 use shared::{ApiError, FieldErrors, clock};
 
 use crate::state::AppState;
+use crate::transport::{CookiePolicy, Ended, Issued, Transport, presented_refresh};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
@@ -38,12 +39,16 @@ fn required(field: Field<String>, name: &str) -> Result<String, ApiError> {
     field.required(name, &mut errors).ok_or(ApiError::Invalid(errors))
 }
 
+/// In cookie transport, a body without `refresh` means the cookie's.
 pub async fn refresh(
     State(state): State<AppState>,
+    State(policy): State<CookiePolicy>,
+    transport: Transport,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<RefreshRequest>,
-) -> Result<Json<TokenPair>, ApiError> {
-    let refresh = required(body.refresh, "refresh")?;
-    Ok(Json(state.sessions.rotate(&refresh).await?))
+) -> Result<Issued, ApiError> {
+    let refresh = presented_refresh(body.refresh, transport, &headers)?;
+    Ok(Issued { pair: state.sessions.rotate(&refresh).await?, transport, policy })
 }
 
 pub async fn verify(
@@ -55,16 +60,25 @@ pub async fn verify(
     Ok(Json(TokenInfo { token_type: claims.token_type, expires_at: clock::format_timestamp(claims.expires_at()) }))
 }
 
+/// In cookie transport, a body without `refresh` means the cookie's, and the cookie is cleared.
 pub async fn logout(
     State(state): State<AppState>,
+    State(policy): State<CookiePolicy>,
+    transport: Transport,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<RefreshRequest>,
-) -> Result<StatusCode, ApiError> {
-    let refresh = required(body.refresh, "refresh")?;
+) -> Result<Ended, ApiError> {
+    let refresh = presented_refresh(body.refresh, transport, &headers)?;
     state.sessions.logout(&refresh).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Ended { transport, policy })
 }
 
-pub async fn logout_all(State(state): State<AppState>, caller: AuthUser) -> Result<StatusCode, ApiError> {
+pub async fn logout_all(
+    State(state): State<AppState>,
+    State(policy): State<CookiePolicy>,
+    transport: Transport,
+    caller: AuthUser,
+) -> Result<Ended, ApiError> {
     state.sessions.logout_all(&caller.user_id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Ended { transport, policy })
 }
