@@ -45,7 +45,7 @@ def test_a_new_user_registers_logs_in_and_sees_their_profile(api: Api) -> None:
     assert response.status_code == 201, response.text
     assert response.headers.get("location") == "/auth/me"
     profile = response.json()
-    assert set(profile) == {"id", "username", "email", "created_at"}, profile
+    assert set(profile) == {"id", "username", "email", "email_verified", "created_at"}, profile
     assert "password" not in response.text
     assert ULID.match(profile["id"]), profile["id"]
     assert profile["username"] == username

@@ -512,6 +512,11 @@ def test_unknown_routes_are_json_404(client: httpx.Client, method: str, path: st
         ("DELETE", "/auth/login", "POST"),
         ("POST", "/auth/me", "GET"),
         ("PUT", "/auth/me", "GET"),
+        ("GET", "/auth/email/verification", "POST"),
+        ("GET", "/auth/email/verify", "POST"),
+        ("GET", "/auth/password/forgot", "POST"),
+        ("GET", "/auth/password/reset", "POST"),
+        ("DELETE", "/auth/password/reset", "POST"),
     ],
 )
 def test_a_wrong_method_on_a_known_route_is_405_with_allow(

@@ -123,7 +123,8 @@ def _targets(a: Account) -> dict[str, tuple[str, str]]:
     }
 
 
-AUTH_BODY_PATHS = ["/auth/register", "/auth/login", "/auth/refresh", "/auth/verify", "/auth/logout"]
+AUTH_BODY_PATHS = ["/auth/register", "/auth/login", "/auth/refresh", "/auth/verify", "/auth/logout", "/auth/email/verify",
+                   "/auth/password/forgot", "/auth/password/reset"]
 RESOURCE_TARGETS = ["POST /tasks", "PUT /tasks/{id}", "PATCH /tasks/{id}", "POST /expenses", "PUT /expenses/{id}",
                     "PATCH /expenses/{id}", "POST /budgets", "PUT /budgets/{id}", "PATCH /budgets/{id}"]
 
@@ -238,6 +239,13 @@ AUTH_FIELD_VALUES: list[tuple[str, str, list[str], dict]] = [
     ("/auth/refresh", "refresh", WRONG_TYPES_FOR_STRING + ["null"], {}),
     ("/auth/verify", "token", WRONG_TYPES_FOR_STRING + ["null"], {}),
     ("/auth/logout", "refresh", WRONG_TYPES_FOR_STRING + ["null"], {}),
+    ("/auth/email/verify", "token", WRONG_TYPES_FOR_STRING + ["null", '""', '"abc"', json.dumps("t" * 10_000)], {}),
+    ("/auth/password/forgot", "email", WRONG_TYPES_FOR_STRING + ["null", '""', '"no-at-sign"',
+                                                                json.dumps("e" * 10_000 + "@example.com"),
+                                                                '"a\\u0000@example.com"'], {}),
+    # (new_password alone cannot be wrong here: without a genuine token, errors.token comes with it;
+    # test_email.py covers it with a real reset token)
+    ("/auth/password/reset", "token", WRONG_TYPES_FOR_STRING + ["null", '""', '"abc"'], {"new_password": "Tr0ub4dor-%s"}),
 ]
 
 
@@ -267,6 +275,9 @@ def test_an_unknown_auth_field_is_invalid(acct: Account, path: str, extra: str) 
         "/auth/refresh": {"refresh": acct.pair["refresh"]},
         "/auth/verify": {"token": acct.pair["refresh"]},
         "/auth/logout": {"refresh": acct.pair["refresh"]},
+        "/auth/email/verify": {"token": acct.pair["refresh"]},
+        "/auth/password/forgot": {"email": acct.user.email},
+        "/auth/password/reset": {"token": acct.pair["refresh"], "new_password": strong_password()},
     }[path]
     response = acct.client.post(path, json={**good, extra: True})
     body = assert_invalid(response, extra)
@@ -319,6 +330,10 @@ def test_a_rejected_registration_of_a_taken_name_leaves_the_old_password_working
         ("/auth/refresh", {}, {"refresh"}),
         ("/auth/verify", {}, {"token"}),
         ("/auth/logout", {}, {"refresh"}),
+        ("/auth/email/verify", {}, {"token"}),
+        ("/auth/password/forgot", {}, {"email"}),
+        ("/auth/password/reset", {}, {"token", "new_password"}),
+        ("/auth/password/reset", {"new_password": "Tr0ub4dor-missing"}, {"token"}),
     ],
 )
 def test_missing_auth_fields_are_named(acct: Account, path: str, body: dict, fields: set[str]) -> None:
@@ -410,6 +425,9 @@ def test_lone_surrogates_in_auth_bodies_are_refused(acct: Account, path: str) ->
             "/auth/refresh": ({}, "refresh"),
             "/auth/verify": ({}, "token"),
             "/auth/logout": ({}, "refresh"),
+            "/auth/email/verify": ({}, "token"),
+            "/auth/password/forgot": ({}, "email"),
+            "/auth/password/reset": ({"new_password": strong_password()}, "token"),
         }[path]
         response = acct.send("POST", path, _json_text(fields, {member: raw}), auth=False)
         assert response.status_code in (400, 401), f"{path} {name}: {response.status_code} {response.text}"
@@ -654,10 +672,17 @@ def test_auth_bodies_of_exactly_64_kib_are_read_and_one_byte_more_is_413(acct: A
     assert response.status_code == 201, response.text
     # The token endpoints: 413 before anything is looked at, so the refresh token is not used up.
     for path, body in (("/auth/refresh", {"refresh": acct.pair["refresh"]}), ("/auth/logout", {"refresh": acct.pair["refresh"]}),
-                       ("/auth/verify", {"token": acct.pair["refresh"]})):
+                       ("/auth/verify", {"token": acct.pair["refresh"]}), ("/auth/email/verify", {"token": "abc"}),
+                       ("/auth/password/forgot", {"email": user.email}),
+                       ("/auth/password/reset", {"token": "abc", "new_password": strong_password()})):
         assert_error(acct.send("POST", path, _padded(json.dumps(body), SIZE + 1), auth=False), 413, "payload_too_large")
     assert acct.send("POST", "/auth/verify", _padded(json.dumps({"token": acct.pair["refresh"]}), SIZE),
                      auth=False).status_code == 200
+    # The mail routes read 64 KiB too: the answer is about the token, or taken.
+    assert_invalid(acct.send("POST", "/auth/email/verify", _padded(json.dumps({"token": "abc"}), SIZE), auth=False),
+                   "token")
+    assert acct.send("POST", "/auth/password/forgot", _padded(json.dumps({"email": user.email}), SIZE),
+                     auth=False).status_code == 202
     acct.unchanged()
 
 
@@ -683,6 +708,9 @@ def test_a_wrong_content_type_is_415_everywhere_and_changes_nothing(acct: Accoun
         "/auth/refresh": {"refresh": acct.pair["refresh"]},
         "/auth/verify": {"token": acct.pair["refresh"]},
         "/auth/logout": {"refresh": acct.pair["refresh"]},
+        "/auth/email/verify": {"token": acct.pair["refresh"]},
+        "/auth/password/forgot": {"email": acct.user.email},
+        "/auth/password/reset": {"token": acct.pair["refresh"], "new_password": strong_password()},
     }
     for path, body in auth_bodies.items():
         response = acct.send("POST", path, json.dumps(body), content_type, auth=False)
@@ -722,6 +750,10 @@ PATHS: dict[str, set[str]] = {
     "/auth/logout-all": {"POST"},
     "/auth/me": {"GET", "PATCH", "DELETE"},
     "/auth/password": {"POST"},
+    "/auth/email/verification": {"POST"},
+    "/auth/email/verify": {"POST"},
+    "/auth/password/forgot": {"POST"},
+    "/auth/password/reset": {"POST"},
     "/auth/sessions": {"GET"},
     "/auth/sessions/{session}": {"DELETE"},
     "/tasks": {"GET", "POST"},

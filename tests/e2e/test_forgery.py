@@ -33,6 +33,7 @@ import pytest
 from adversarial_helpers import RawResponse, assert_raw_error, now_s, raw_request
 from conftest import Api, User, alg_none, assert_error, bearer, jwt_parts, keep_signature, make_client, resign
 from finance_helpers import Budgets, Expenses, unique_month
+from mail_helpers import MailTable
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -129,6 +130,18 @@ def assert_sessions_unchanged(world: World) -> None:
     assert me.status_code == 200 and me.json() == world.victim.profile, me.text
 
 
+_mail_table: list[MailTable] = []
+
+
+def assert_no_mail_requested(world: World) -> None:
+    """The victim's outbox holds only its registration's verification mail; the session is intact."""
+    if not _mail_table:
+        _mail_table.append(MailTable())
+    outbox = _mail_table[0].outbox(world.victim.id)
+    assert len(outbox) == 1, f"a rejected request asked for a mail: {outbox}"
+    assert_sessions_unchanged(world)
+
+
 def assert_everything_unchanged(world: World) -> None:
     assert_tasks_unchanged(world)
     assert_expenses_unchanged(world)
@@ -151,6 +164,7 @@ ENDPOINTS: list[tuple[str, str, Any, Check | None]] = [
      assert_sessions_unchanged),
     ("PATCH", "/auth/me", {"username": "forged_name", "current_password": "{password}"}, assert_sessions_unchanged),
     ("DELETE", "/auth/me", {"password": "{password}"}, assert_everything_unchanged),
+    ("POST", "/auth/email/verification", None, assert_no_mail_requested),
     ("GET", "/tasks", None, None),
     ("GET", "/tasks?limit=100&status=in_progress", None, None),
     ("POST", "/tasks", {"title": "forged", "priority": "low"}, assert_tasks_unchanged),

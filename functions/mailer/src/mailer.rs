@@ -85,7 +85,11 @@ impl Mailer {
         };
         if !entry.counted {
             match self.throttle.admit(&format!("mail#{}", entry.email), &self.per_address).await {
-                Ok(()) => self.mail.record(&entry, &Outcome::Counted).await?,
+                Ok(()) => {
+                    if !self.mail.record(&entry, &Outcome::Counted).await? {
+                        return Ok(()); // purged with its account meanwhile
+                    }
+                }
                 Err(ApiError::Throttled { .. }) => {
                     let reason = "the address's hourly limit of mails is reached";
                     return self.settle(&entry, Outcome::Dropped { reason: reason.into() }).await;
@@ -115,8 +119,11 @@ impl Mailer {
             Err(SendError::Unavailable(reason)) => {
                 tracing::warn!(mail = entry.id, kind = %entry.kind, attempt = entry.attempts + 1, reason,
                     "mail not sent; it is tried again");
-                self.mail.record(&entry, &Outcome::AttemptFailed { reason }).await?;
-                Err(TryAgain)
+                if self.mail.record(&entry, &Outcome::AttemptFailed { reason }).await? {
+                    Err(TryAgain)
+                } else {
+                    Ok(()) // purged with its account meanwhile: nothing left to try
+                }
             }
         }
     }
@@ -147,7 +154,10 @@ impl Mailer {
 
     /// Records how `entry` ended, and logs it (never its token or text).
     async fn settle(&self, entry: &OutboxEntry, outcome: Outcome) -> Result<(), TryAgain> {
-        self.mail.record(entry, &outcome).await?;
+        if !self.mail.record(entry, &outcome).await? {
+            tracing::info!(mail = entry.id, "mail's record purged with its account meanwhile");
+            return Ok(());
+        }
         match &outcome {
             Outcome::Sent { message_id } => {
                 tracing::info!(mail = entry.id, kind = %entry.kind, message_id, "mail sent")

@@ -281,3 +281,26 @@ async fn a_mail_to_an_address_the_account_no_longer_has_is_dropped() {
     assert_eq!(app.deliver(&user.to_string()).await, no_failures());
     assert_eq!(app.ses.sent_to("hoa@example.org").len(), 1, "the new address gets its mail");
 }
+
+#[tokio::test]
+async fn an_outcome_never_brings_back_a_record_purged_meanwhile() {
+    let app = TestApp::new().await;
+    let user = app.register("ida", "ida@unavailable.invalid").await;
+    let entry = app.outbox(&user.to_string()).await.remove(0);
+    let table = app.environment.table("MAIL_TABLE");
+    app.environment
+        .client
+        .delete_item()
+        .table_name(table)
+        .key("owner", aws_sdk_dynamodb::types::AttributeValue::S(entry.owner.clone()))
+        .key("id", aws_sdk_dynamodb::types::AttributeValue::S(entry.id.clone()))
+        .send()
+        .await
+        .unwrap();
+    let store = auth::store::MailStore::new(app.environment.client.clone(), table);
+    let outcome = auth::store::mail::Outcome::AttemptFailed { reason: "503".into() };
+    assert!(!store.record(&entry, &outcome).await.unwrap(), "nothing to record on");
+    assert!(app.outbox(&user.to_string()).await.is_empty(), "no stub of it came back");
+    // A record delivered for it now is done with, not retried.
+    assert_eq!(app.handle(vec![app.inserted(&entry)]).await, no_failures());
+}

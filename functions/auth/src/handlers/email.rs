@@ -87,7 +87,8 @@ pub async fn forgot_password(
     Ok(accepted("If an account has this address verified, a mail with a link to reset its password is on its way."))
 }
 
-/// The password changes and every session ends; the login throttle of the user is cleared.
+/// The password changes and every session ends; the login throttle of the user's username and
+/// email is cleared.
 pub async fn reset_password(
     State(state): State<AppState>,
     State(policy): State<CookiePolicy>,
@@ -107,7 +108,9 @@ pub async fn reset_password(
         Err(err) => return Err(err),
     };
     let user = state.emails.reset(reset).await?;
-    if let Some(key) = LoginName::parse(&user.username).throttle_key() {
+    // Both names the user may log in with: the reset proved they own the address.
+    let names = std::iter::once(&user.username).chain(user.email.as_ref());
+    for key in names.filter_map(|name| LoginName::parse(name).throttle_key()) {
         state.throttle.clear(&key).await?;
     }
     Ok(Ended { transport, policy })

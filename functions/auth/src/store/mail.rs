@@ -213,8 +213,9 @@ impl MailStore {
         }
     }
 
-    /// Records `outcome` on an outbox entry.
-    pub async fn record(&self, entry: &OutboxEntry, outcome: &Outcome) -> Result<(), ApiError> {
+    /// Records `outcome` on an outbox entry; `false` when the entry is gone (purged with its
+    /// account meanwhile: nothing is written, so no stub of it comes back).
+    pub async fn record(&self, entry: &OutboxEntry, outcome: &Outcome) -> Result<bool, ApiError> {
         let request =
             self.client.update_item().table_name(self.table.as_ref()).set_key(Some(mail_key(&entry.owner, &entry.id)));
         let status = |status: MailStatus| dynamo::string(status.to_string());
@@ -245,8 +246,7 @@ impl MailStore {
         } else {
             request.expression_attribute_names("#status", "status")
         };
-        request.send().await?;
-        Ok(())
+        dynamo::condition_held(request.condition_expression("attribute_exists(id)").send().await)
     }
 
     /// Stores the hash of a token sent to `email` for `kind`, good for the kind's lifetime.
