@@ -8,6 +8,10 @@ AWS_ENDPOINT_URL_DYNAMODB (local/test exports them).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,29 +60,38 @@ def get_past_emulator_faults(client: httpx.Client, path: str, attempts: int = 4,
     return response
 
 
+
+# Mail tokens as the mailer makes them (functions/auth/src/domain/mail.rs): the user's ULID as 16
+# bytes, then 32 random bytes, in unpadded URL-safe base64; only the SHA-256 of the 48 bytes is stored.
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def issue_mail_token(mail_table: str, user_id: str, kind: str, email: str, expires_in: int = 3600) -> str:
-    """A token as the mailer issues one (functions/auth/src/domain/mail.rs): the user's ULID as 16
-    bytes and 32 random bytes, URL-safe base64 without padding; only its SHA-256 is stored, under the
-    user in the mail table, with its kind (`email_verification` or `password_reset`), the address it
-    was "sent" to and its expiry. For tests that need a token without waiting for a mail, or one that
-    has expired (a negative `expires_in`)."""
-    import base64
-    import hashlib
-    import secrets
-    import time
+def ulid_bytes(ulid: str) -> bytes:
+    value = 0
+    for char in ulid.upper():
+        value = value * 32 + _CROCKFORD.index(char)
+    return value.to_bytes(16, "big")
 
-    number = 0
-    for char in user_id.upper():
-        number = number * 32 + _CROCKFORD.index(char)
-    raw = number.to_bytes(16, "big") + secrets.token_bytes(32)
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token_hash(token: str) -> str:
+    """What the mail table stores a token under: the SHA-256 (hex) of its raw bytes."""
+    return hashlib.sha256(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))).hexdigest()
+
+
+def issue_mail_token(mail_table: str, user_id: str, kind: str, email: str, expires_in: int = 3600) -> str:
+    """A token as the mailer issues one, stored under the user in the mail table with its kind
+    (`email_verification` or `password_reset`), the address it was "sent" to and its expiry: for tests
+    that need a token without waiting for a mail."""
+    token = b64url(ulid_bytes(user_id) + secrets.token_bytes(32))
     boto3.resource("dynamodb").Table(mail_table).put_item(Item={
         "owner": user_id,
-        "id": f"TOKEN#{hashlib.sha256(raw).hexdigest()}",
+        "id": f"TOKEN#{token_hash(token)}",
         "kind": kind,
         "email": email,
         "expires_at": int(time.time()) + expires_in,
     })
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return token

@@ -21,7 +21,6 @@ tests send, so that the logs check (tests/logs/check_logs.py) fails if one shows
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import re
 import time
@@ -37,7 +36,7 @@ from botocore.config import Config
 import conftest
 from conftest import Api, User, assert_invalid, bearer, dev_env, strong_password, unique_email, unique_username
 from realtime_helpers import table_names
-from stack_files import read_env_file
+from stack_files import b64url, read_env_file, token_hash, ulid_bytes
 from test_mailbox import gateway_url
 
 T = TypeVar("T")
@@ -71,7 +70,6 @@ FAILURE_DEADLINE = 120.0
 POLL = 0.2
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{64}$")
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def eventually(probe: Callable[[], T | None], deadline: float, what: Callable[[], str]) -> T:
@@ -95,24 +93,8 @@ def remember_secret(token: str) -> None:
     conftest._secrets.add(token)
 
 
-def ulid_bytes(ulid: str) -> bytes:
-    value = 0
-    for char in ulid.upper():
-        value = value * 32 + CROCKFORD.index(char)
-    return value.to_bytes(16, "big")
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def token_bytes(token: str) -> bytes:
     return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-
-
-def token_hash(token: str) -> str:
-    """What the mail table stores a token under: the SHA-256 (hex) of its 48 raw bytes."""
-    return hashlib.sha256(token_bytes(token)).hexdigest()
 
 
 def make_token(user_id: str, random_part: bytes | None = None) -> str:
