@@ -3,6 +3,7 @@
 //! and the JSON 404 that API Gateway's `$default` route sends everything unknown to.
 
 pub mod api;
+pub mod compression;
 pub mod config;
 pub mod health;
 pub mod routes;

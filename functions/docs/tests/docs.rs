@@ -54,6 +54,47 @@ async fn the_docs_page_and_its_assets_come_from_the_function() {
     assert!(initializer.body.as_str().unwrap().contains("/openapi.json"), "the page loads our document");
 }
 
+#[tokio::test]
+async fn the_docs_are_gzipped_for_clients_that_take_it_and_cacheable() {
+    use std::io::Read;
+    let router = app();
+    let gzipped =
+        |path: &str, accept: &str| call(&router, TestRequest::new("GET", path).header("accept-encoding", accept));
+    let small = gzipped("/docs/swagger-initializer.js", "gzip").await;
+    assert!(small.raw.len() < 1024, "under 1 KiB: not worth a Content-Encoding");
+    assert_eq!((small.header("content-encoding"), small.header("cache-control")), (None, Some("no-cache")));
+    for (path, cache_control) in [
+        ("/docs/swagger-ui-bundle.js", "public, max-age=86400"),
+        ("/docs/swagger-ui.css", "public, max-age=86400"),
+        ("/docs/swagger-ui-standalone-preset.js", "public, max-age=86400"),
+        ("/openapi.json", "no-cache"),
+    ] {
+        let plain = gzipped(path, "identity").await;
+        assert_eq!((plain.status.as_u16(), plain.header("content-encoding")), (200, None), "{path}");
+        assert_eq!(plain.header("cache-control"), Some(cache_control), "{path}");
+        let packed = gzipped(path, "gzip, deflate, br").await;
+        assert_eq!(packed.header("content-encoding"), Some("gzip"), "{path}");
+        assert_eq!(packed.header("vary"), Some("accept-encoding"), "{path}");
+        assert_eq!(packed.header("cache-control"), Some(cache_control), "{path}");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(packed.raw.as_slice()).read_to_end(&mut unpacked).unwrap();
+        assert_eq!(unpacked, plain.raw, "{path}: the same bytes");
+        if path.ends_with("bundle.js") {
+            assert!(
+                packed.raw.len() * 3 < plain.raw.len(),
+                "{path}: {} of {} bytes",
+                packed.raw.len(),
+                plain.raw.len()
+            );
+        }
+        let refused = gzipped(path, "gzip;q=0").await;
+        assert_eq!(refused.header("content-encoding"), None, "{path}");
+    }
+    // A redirect is left alone.
+    let redirect = gzipped("/docs", "gzip").await;
+    assert!(redirect.status.is_redirection() && redirect.header("content-encoding").is_none());
+}
+
 fn document() -> Value {
     serde_json::to_value(docs::api::openapi()).unwrap()
 }

@@ -209,6 +209,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body's bytes as sent (a compressed one, say).
+    pub raw: Vec<u8>,
 }
 
 impl TestResponse {
@@ -238,14 +240,16 @@ pub async fn call(router: &Router, request: TestRequest) -> TestResponse {
     let bytes = response.into_body().collect().await.expect("readable body").to_bytes();
     let is_json =
         headers.get(http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let body = if bytes.is_empty() {
+    // A compressed body is left to `raw`.
+    let encoded = headers.contains_key(http::header::CONTENT_ENCODING);
+    let body = if bytes.is_empty() || encoded {
         Value::Null
     } else if is_json {
         serde_json::from_slice(&bytes).expect("a JSON response body")
     } else {
         Value::String(String::from_utf8_lossy(&bytes).into_owned())
     };
-    TestResponse { status, headers, body }
+    TestResponse { status, headers, body, raw: bytes.to_vec() }
 }
 
 /// The query parameter names an OpenAPI document gives `GET path`, in order.
