@@ -26,22 +26,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ARTIFACTS = path.resolve(process.env.BROWSER_ARTIFACTS || path.join(ROOT, 'artifacts', 'browser'));
+import {
+    ARTIFACTS, CHROMIUM, PASSWORD, STEP_TIMEOUT_MS, TEST_TIMEOUT_MS, die, expectStatus, loadChromium, loopbackUrl,
+    request,
+} from './support.mjs';
 const SCREENSHOT = path.join(ARTIFACTS, 'docs.png');
 const SCREENSHOT_FULL = path.join(ARTIFACTS, 'docs-full.png');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TEST_TIMEOUT_MS = 120_000; // the whole test; a watchdog ends the process 15 s later regardless
-const STEP_TIMEOUT_MS = 20_000; // any single browser action or expectation
-const HTTP_TIMEOUT_MS = 30_000; // each setup request over fetch (Argon2 makes login slow-ish)
-const PASSWORD = 'correct horse battery staple 42';
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const EMULATOR_500 = 'https://httpstatuses.com/500'; // cargo lambda watch's own error body, never the API's
 const EMULATOR_ATTEMPTS = 4; // fetches of one docs asset in all, retries only after an emulator fault
 const ASSET_TIMEOUT_MS = 10_000; // one fetch of a docs asset; longer counts as "no answer" (normal: < 1 s)
@@ -66,53 +60,13 @@ function isEmulator500(status, text) {
     }
 }
 
-function die(message) {
-    console.error(`browser: FAIL: ${message}`);
-    process.exit(1);
-}
-
-const BASE_URL = (process.argv[2] || process.env.BASE_URL || '').trim().replace(/\/+$/, '');
-if (!BASE_URL) {
-    die('no base URL: pass it as the argument or set BASE_URL (local/test does; by hand: BASE_URL=http://127.0.0.1:9000 after local/start)');
-}
+const BASE_URL = loopbackUrl(process.argv[2] || process.env.BASE_URL, 'BASE_URL', 'http://127.0.0.1:9000');
 const BASE = new URL(BASE_URL);
-if (BASE.protocol !== 'http:' || !LOOPBACK.has(BASE.hostname)) {
-    die(`${BASE_URL} is not an http URL on the loopback interface; this test never leaves the machine`);
-}
 
-let chromium;
-try {
-    ({ chromium } = createRequire(import.meta.url)('playwright-core'));
-} catch (error) {
-    die(`cannot load playwright-core (${error.message}); set NODE_PATH to the node_modules that holds it ` +
-        '(local/test: ~/.cache/taskapi/browser/node_modules) or run `npm ci` in tests/browser');
-}
+const chromium = loadChromium();
 
-async function api(method, urlPath, { body, token } = {}) {
-    const headers = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (token) headers.authorization = `Bearer ${token}`;
-    const response = await fetch(`${BASE_URL}${urlPath}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    let json;
-    try {
-        json = JSON.parse(text);
-    } catch {
-        json = undefined;
-    }
-    return { status: response.status, json, text };
-}
-
-async function expectStatus(promise, status, what) {
-    const response = await promise;
-    assert.equal(response.status, status, `${what}: expected ${status}, got ${response.status}: ${response.text.slice(0, 500)}`);
-    return response.json;
+function api(method, urlPath, options) {
+    return request(method, `${BASE_URL}${urlPath}`, options);
 }
 
 test('GET /docs: authorize with a bearer token and run GET /tasks in Swagger UI, offline', { timeout: TEST_TIMEOUT_MS }, async () => {

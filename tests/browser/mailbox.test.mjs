@@ -24,53 +24,25 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ARTIFACTS = path.resolve(process.env.BROWSER_ARTIFACTS || path.join(ROOT, 'artifacts', 'browser'));
+import {
+    ARTIFACTS, CHROMIUM, PASSWORD, ROOT, STEP_TIMEOUT_MS, TEST_TIMEOUT_MS, die, expectStatus,
+    loadChromium, loopbackUrl, request,
+} from './support.mjs';
+
 const SCREENSHOT = path.join(ARTIFACTS, 'mailbox.png');
 const SCREENSHOT_FULL = path.join(ARTIFACTS, 'mailbox-full.png');
 const CONSOLE_FILE = path.join(ARTIFACTS, 'mailbox-console.txt');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TEST_TIMEOUT_MS = 120_000; // the whole test; a watchdog ends the process 15 s later regardless
-const STEP_TIMEOUT_MS = 20_000; // any single browser action or expectation
-const HTTP_TIMEOUT_MS = 30_000; // each request over fetch (Argon2 makes registration slow-ish)
 const MAIL_DEADLINE_MS = 30_000; // how long the verification mail may take to be captured
 const MAIL_POLL_MS = 250;
-const PASSWORD = 'correct horse battery staple 42';
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const VERIFY_PAGE = '/verify-email';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{64}$/;
 // The verification mail's button (functions/mailer/src/compose.rs, MailKind::EmailVerification).
 const BUTTON_TEXT = 'Confirm my email address';
 const SUBJECT_START = 'Confirm your email address for ';
-
-function die(message) {
-    console.error(`browser: FAIL: ${message}`);
-    process.exit(1);
-}
-
-// An http URL on the loopback interface, without trailing slashes; dies otherwise.
-function loopbackUrl(raw, name, example) {
-    const value = (raw || '').trim().replace(/\/+$/, '');
-    if (!value) {
-        die(`no ${name}: pass it as the argument or set ${name} (local/test does; by hand: ${name}=${example} after local/start)`);
-    }
-    let url;
-    try {
-        url = new URL(value);
-    } catch {
-        die(`${name}=${value} is not a URL`);
-    }
-    if (url.protocol !== 'http:' || !LOOPBACK.has(url.hostname)) {
-        die(`${name}=${value} is not an http URL on the loopback interface; this test never leaves the machine`);
-    }
-    return value;
-}
 
 const BASE_URL = loopbackUrl(process.argv[2] || process.env.BASE_URL, 'BASE_URL', 'http://127.0.0.1:9000');
 const MAIL_URL = loopbackUrl(process.argv[3] || process.env.MAIL_URL, 'MAIL_URL', 'http://127.0.0.1:9001/mail (MAIL_URL in the stack.env)');
@@ -91,37 +63,7 @@ function frontendUrl() {
 }
 const FRONTEND_URL = frontendUrl();
 
-let chromium;
-try {
-    ({ chromium } = createRequire(import.meta.url)('playwright-core'));
-} catch (error) {
-    die(`cannot load playwright-core (${error.message}); set NODE_PATH to the node_modules that holds it ` +
-        '(local/test: ~/.cache/taskapi/browser/node_modules) or run `npm ci` in tests/browser');
-}
-
-async function request(method, url, body) {
-    const response = await fetch(url, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    let json;
-    try {
-        json = JSON.parse(text);
-    } catch {
-        json = undefined;
-    }
-    return { status: response.status, json, text };
-}
-
-async function expectStatus(promise, status, what) {
-    const response = await promise;
-    assert.equal(response.status, status, `${what}: expected ${status}, got ${response.status}: ${response.text.slice(0, 500)}`);
-    return response.json;
-}
+const chromium = loadChromium();
 
 // The mails captured for `address`, polled until there is one (at most MAIL_DEADLINE_MS).
 async function waitForMail(address) {
@@ -157,7 +99,7 @@ test('GET /mail/view: the verification mail, read in Chromium, verifies the addr
     const username = `browser_${id}`;
     const address = `browser.mailbox.${id}@example.com`; // lower case: the API stores it so
     const profile = await expectStatus(
-        request('POST', `${BASE_URL}/auth/register`, { username, email: address, password: PASSWORD }), 201, 'POST /auth/register');
+        request('POST', `${BASE_URL}/auth/register`, { body: { username, email: address, password: PASSWORD } }), 201, 'POST /auth/register');
     assert.equal(profile?.email, address, `registration answered another email: ${JSON.stringify(profile)}`);
     assert.equal(profile?.email_verified, false, `a new address must start unverified: ${JSON.stringify(profile)}`);
     const mails = await waitForMail(address);
@@ -303,7 +245,7 @@ test('GET /mail/view: the verification mail, read in Chromium, verifies the addr
         await screenshots();
 
         // The token of the link the browser showed verifies the address.
-        const verified = await expectStatus(request('POST', `${BASE_URL}/auth/email/verify`, { token }), 200, 'POST /auth/email/verify');
+        const verified = await expectStatus(request('POST', `${BASE_URL}/auth/email/verify`, { body: { token } }), 200, 'POST /auth/email/verify');
         assert.equal(verified?.email_verified, true, `the address is not verified: ${JSON.stringify(verified)}`);
         assert.equal(verified?.email, address, `another address was verified: ${JSON.stringify(verified)}`);
         assert.equal(verified?.username, username, `another user was verified: ${JSON.stringify(verified)}`);
