@@ -12,6 +12,12 @@ use crate::handlers::{
 };
 use crate::state::AppState;
 
+/// What `X-Token-Transport: cookie` does, as each operation that takes it documents it.
+const SETS_COOKIE: &str = "`cookie`: the refresh token comes as the `refresh_token` cookie \
+    (`HttpOnly; Secure; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime) and is left out of the body.";
+const CLEARS_COOKIE: &str = "`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).";
+const READS_COOKIE: &str = " A body without `refresh` then means the cookie's (no cookie: 401 `not_authenticated`).";
+
 pub fn api() -> Api<AppState> {
     let public = Needs { body: true, database: true, ..Needs::default() };
     let bearer = Needs { token: true, database: true, ..Needs::default() };
@@ -40,7 +46,7 @@ pub fn api() -> Api<AppState> {
             )
             .description("401 `invalid_credentials` for a wrong name or password, after the same work either way.")
             .body::<LoginRequest>()
-            .token_transport("`cookie`: the refresh token comes as the `refresh_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime) and is left out of the body.")
+            .token_transport(SETS_COOKIE)
             .answers::<TokenPair>(200, "A token pair.", false, false)
             .unauthorized_without_token(),
             handlers::login,
@@ -52,7 +58,7 @@ pub fn api() -> Api<AppState> {
                 )
                 .body::<RefreshRequest>()
                 .answers::<TokenPair>(200, "A new token pair.", false, false)
-            .token_transport("`cookie`: the refresh token comes as the `refresh_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime) and is left out of the body. A body without `refresh` then means the cookie's (no cookie: 401 `not_authenticated`).")
+                .token_transport(&format!("{SETS_COOKIE}{READS_COOKIE}"))
                 .unauthorized_without_token(),
             handlers::refresh,
         )
@@ -67,7 +73,7 @@ pub fn api() -> Api<AppState> {
             Op::new(HttpMethod::Post, "/auth/logout", "auth", "logout", "End the session of a refresh token", public)
                 .body::<RefreshRequest>()
                 .answers_empty(204, "The session ended: its refresh and access tokens are refused.")
-            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`). A body without `refresh` then means the cookie's (no cookie: 401 `not_authenticated`).")
+                .token_transport(&format!("{CLEARS_COOKIE}{READS_COOKIE}"))
                 .unauthorized_without_token(),
             handlers::logout,
         )
@@ -80,8 +86,8 @@ pub fn api() -> Api<AppState> {
                 "End every session",
                 Needs { invalid: true, ..bearer },
             )
-            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).")
-                .answers_empty(204, "Every session ended: every refresh and access token issued so far is refused."),
+            .token_transport(CLEARS_COOKIE)
+            .answers_empty(204, "Every session ended: every refresh and access token issued so far is refused."),
             handlers::logout_all,
         )
         .route(
@@ -128,7 +134,7 @@ pub fn api() -> Api<AppState> {
                  10,000 items within a minute, and never visible to anyone meanwhile.",
             )
             .body::<AccountDeletion>()
-            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).")
+            .token_transport(CLEARS_COOKIE)
             .answers_empty(204, "The account is deleted."),
             handlers::delete_account,
         )
@@ -146,7 +152,7 @@ pub fn api() -> Api<AppState> {
                  ends; the answer is the first token pair of a new one.",
             )
             .body::<PasswordChange>()
-            .token_transport("`cookie`: the refresh token comes as the `refresh_token` cookie (`HttpOnly; Secure; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime) and is left out of the body.")
+            .token_transport(SETS_COOKIE)
             .answers::<TokenPair>(200, "A token pair of a new session.", false, false),
             handlers::change_password,
         )
@@ -206,7 +212,7 @@ pub fn api() -> Api<AppState> {
                      ends; the login throttle of the user is cleared.",
                 )
                 .body::<PasswordReset>()
-            .token_transport("`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).")
+                .token_transport(CLEARS_COOKIE)
                 .answers_empty(204, "The password is changed; log in with it."),
             handlers::reset_password,
         )
