@@ -59,8 +59,7 @@ impl Emails {
     /// Uses a verification token up and marks its address verified, in one transaction: only
     /// while the address is still the account's.
     pub async fn verify(&self, raw_token: &str) -> Result<User, ApiError> {
-        let presented = presented(raw_token)?;
-        let (token, user) = self.redeemable(&presented, MailKind::EmailVerification).await?;
+        let (presented, token, user) = self.redeemable(raw_token, MailKind::EmailVerification).await?;
         let writes = vec![self.mail.use_up_write(&token)?, self.users.verify_email_write(&user.id, &token.email)?];
         match dynamo::transact_write(&self.client, writes).await? {
             Transaction::Committed => Ok(User { email_verified: true, ..user }),
@@ -77,27 +76,23 @@ impl Emails {
     }
 
     /// Checks a reset request: the token (`errors.token`) and the new password against the
-    /// registration policy (`errors.new_password`), both reported at once. Nothing is used up.
+    /// registration policy (`errors.new_password`), added to the problems already in `errors`
+    /// and reported at once. Nothing is used up.
     pub async fn check_reset(
         &self,
         raw_token: Option<String>,
         new_password: Option<String>,
+        mut errors: FieldErrors,
     ) -> Result<Reset, ApiError> {
-        let mut errors = FieldErrors::new();
-        let redeemable = match raw_token.as_deref().map(presented) {
-            Some(Ok(presented)) => match self.redeemable(&presented, MailKind::PasswordReset).await {
-                Ok((token, user)) => Some((presented, token, user)),
+        let redeemable = match &raw_token {
+            Some(raw) => match self.redeemable(raw, MailKind::PasswordReset).await {
+                Ok(redeemable) => Some(redeemable),
                 Err(ApiError::Invalid(token_errors)) => {
                     errors.merge(token_errors);
                     None
                 }
                 Err(err) => return Err(err),
             },
-            Some(Err(ApiError::Invalid(token_errors))) => {
-                errors.merge(token_errors);
-                None
-            }
-            Some(Err(err)) => return Err(err),
             None => None,
         };
         if let Some(new_password) = &new_password {
@@ -132,9 +127,16 @@ impl Emails {
         Ok(User { password_hash: hash, ..user })
     }
 
-    /// The token's record and its user, if the token can be used for `kind` now; else 400
-    /// with `errors.token` saying why.
-    async fn redeemable(&self, presented: &PresentedToken, kind: MailKind) -> Result<(TokenRecord, User), ApiError> {
+    /// The presented token, its record and its user, if `raw` is a token that can be used for
+    /// `kind` now; else 400 with `errors.token` saying why.
+    async fn redeemable(&self, raw: &str, kind: MailKind) -> Result<(PresentedToken, TokenRecord, User), ApiError> {
+        let presented = MailToken::parse(raw).ok_or_else(|| token_error(Unusable::Unknown))?;
+        let (record, user) = self.usable(&presented, kind).await?;
+        Ok((presented, record, user))
+    }
+
+    /// The record of a presented token and its user, if it can be used for `kind` now.
+    async fn usable(&self, presented: &PresentedToken, kind: MailKind) -> Result<(TokenRecord, User), ApiError> {
         let record = self.mail.token(presented).await?.ok_or_else(|| token_error(Unusable::Unknown))?;
         record.check(kind, clock::epoch_seconds(clock::now())).map_err(token_error)?;
         let user = self.users.get(&presented.owner).await?.ok_or_else(|| token_error(Unusable::Unknown))?;
@@ -150,16 +152,11 @@ impl Emails {
     /// Why a transaction that redeems a token failed: read again, it says (a racing request
     /// used it, or the account's email changed meanwhile).
     async fn why_not_redeemed(&self, presented: &PresentedToken, kind: MailKind) -> ApiError {
-        match self.redeemable(presented, kind).await {
+        match self.usable(presented, kind).await {
             Err(err) => err,
             Ok(_) => crate::accounts::changed_meanwhile(),
         }
     }
-}
-
-/// A presented token, if it has a token's form at all.
-fn presented(raw: &str) -> Result<PresentedToken, ApiError> {
-    MailToken::parse(raw).ok_or_else(|| token_error(Unusable::Unknown))
 }
 
 fn token_error(why: Unusable) -> ApiError {

@@ -31,7 +31,7 @@ impl TestApp {
     /// A token as the mailer issues it: stored as its hash, sent (here: returned) in clear.
     async fn issue(&self, user: &UserId, kind: MailKind, email: &str) -> String {
         let token = MailToken::generate(user).unwrap();
-        self.mail().issue_token(user, kind, email, &token.hash()).await.unwrap();
+        self.mail().issue_token(user, kind, email, token.hash()).await.unwrap();
         token.as_str().to_owned()
     }
 

@@ -102,7 +102,7 @@ impl Mailer {
             tracing::error!(error = %err, "no randomness for a token");
             TryAgain
         })?;
-        self.mail.issue_token(&user.id, entry.kind, &entry.email, &token.hash()).await?;
+        self.mail.issue_token(&user.id, entry.kind, &entry.email, token.hash()).await?;
         let letter = Letter {
             kind: entry.kind,
             product: &self.product_name,

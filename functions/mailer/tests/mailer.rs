@@ -212,7 +212,8 @@ async fn a_reset_mail_goes_only_to_a_verified_address() {
     let reset_mail = &app.ses.sent_to("bob@example.com")[1];
     assert!(reset_mail.1.contains("Reset"), "{}", reset_mail.1);
     let token = token_in(&reset_mail.2, "/reset-password");
-    let reset = app.auth.emails.check_reset(Some(token), Some("a new passphrase".into())).await.unwrap();
+    let reset =
+        app.auth.emails.check_reset(Some(token), Some("a new passphrase".into()), FieldErrors::new()).await.unwrap();
     app.auth.emails.reset(reset).await.expect("the mailed token resets");
 }
 

@@ -76,9 +76,13 @@ impl MailRequest {
 const RANDOM_BYTES: usize = 32;
 const TOKEN_BYTES: usize = 16 + RANDOM_BYTES;
 
-/// A token as it goes into a link: shown once, in the mail, and never stored.
+/// A token as it goes into a link: shown once, in the mail, and never stored; and the hash it
+/// is stored under.
 #[derive(Clone, PartialEq, Eq)]
-pub struct MailToken(String);
+pub struct MailToken {
+    text: String,
+    hash: String,
+}
 
 impl std::fmt::Debug for MailToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -92,11 +96,11 @@ impl MailToken {
         let mut bytes = [0u8; TOKEN_BYTES];
         bytes[..16].copy_from_slice(&owner.to_bytes());
         getrandom::fill(&mut bytes[16..])?;
-        Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
+        Ok(Self { text: URL_SAFE_NO_PAD.encode(bytes), hash: hash(&bytes) })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// The user a presented token names and the hash it is stored under, if it has a token's
@@ -111,8 +115,8 @@ impl MailToken {
     }
 
     /// The hash this token is stored under.
-    pub fn hash(&self) -> String {
-        Self::parse(&self.0).map(|token| token.hash).unwrap_or_default()
+    pub fn hash(&self) -> &str {
+        &self.hash
     }
 }
 

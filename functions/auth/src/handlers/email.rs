@@ -98,15 +98,7 @@ pub async fn reset_password(
     let mut errors = FieldErrors::new();
     let token = body.token.required("token", &mut errors);
     let new_password = body.new_password.required("new_password", &mut errors);
-    let reset = match state.emails.check_reset(token, new_password).await {
-        Ok(reset) if errors.is_empty() => reset,
-        Ok(_) => return Err(ApiError::Invalid(errors)),
-        Err(ApiError::Invalid(more)) => {
-            errors.merge(more);
-            return Err(ApiError::Invalid(errors));
-        }
-        Err(err) => return Err(err),
-    };
+    let reset = state.emails.check_reset(token, new_password, errors).await?;
     let user = state.emails.reset(reset).await?;
     // Both names the user may log in with: the reset proved they own the address.
     let names = std::iter::once(&user.username).chain(user.email.as_ref());

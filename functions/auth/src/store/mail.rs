@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use shared::dynamo::{self, Item, from_item, to_item};
@@ -218,19 +219,21 @@ impl MailStore {
     pub async fn record(&self, entry: &OutboxEntry, outcome: &Outcome) -> Result<bool, ApiError> {
         let request =
             self.client.update_item().table_name(self.table.as_ref()).set_key(Some(mail_key(&entry.owner, &entry.id)));
-        let status = |status: MailStatus| dynamo::string(status.to_string());
+        // `status` is a reserved word in expressions: it goes by `#status`.
+        let settled = |request: UpdateItemFluentBuilder, status: MailStatus| {
+            request
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", dynamo::string(status.to_string()))
+        };
         let request = match outcome {
-            Outcome::Sent { message_id } => request
+            Outcome::Sent { message_id } => settled(request, MailStatus::Sent)
                 .update_expression("SET #status = :status, message_id = :message_id REMOVE reason")
-                .expression_attribute_values(":status", status(MailStatus::Sent))
                 .expression_attribute_values(":message_id", dynamo::string(message_id)),
-            Outcome::Dropped { reason } => request
+            Outcome::Dropped { reason } => settled(request, MailStatus::Dropped)
                 .update_expression("SET #status = :status, reason = :reason")
-                .expression_attribute_values(":status", status(MailStatus::Dropped))
                 .expression_attribute_values(":reason", dynamo::string(reason)),
-            Outcome::Failed { reason } => request
+            Outcome::Failed { reason } => settled(request, MailStatus::Failed)
                 .update_expression("SET #status = :status, reason = :reason ADD attempts :one")
-                .expression_attribute_values(":status", status(MailStatus::Failed))
                 .expression_attribute_values(":reason", dynamo::string(reason))
                 .expression_attribute_values(":one", dynamo::number(1)),
             Outcome::AttemptFailed { reason } => request
@@ -240,11 +243,6 @@ impl MailStore {
             Outcome::Counted => request
                 .update_expression("SET counted = :yes")
                 .expression_attribute_values(":yes", AttributeValue::Bool(true)),
-        };
-        let request = if matches!(outcome, Outcome::AttemptFailed { .. } | Outcome::Counted) {
-            request
-        } else {
-            request.expression_attribute_names("#status", "status")
         };
         dynamo::condition_held(request.condition_expression("attribute_exists(id)").send().await)
     }
