@@ -242,29 +242,44 @@ impl UserStore {
     /// Marks `email` verified, as a write of a transaction: only while it is still the
     /// account's email.
     pub fn verify_email_write(&self, id: &UserId, email: &str) -> Result<TransactWriteItem, ApiError> {
-        let update = Update::builder()
-            .table_name(self.table.as_ref())
-            .set_key(Some(key("pk", user_key(id))))
-            .update_expression("SET email_verified = :yes")
-            .condition_expression("email = :email")
-            .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .expression_attribute_values(":email", dynamo::string(email))
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        self.update_write(
+            id,
+            "SET email_verified = :yes",
+            "email = :email",
+            [(":yes", AttributeValue::Bool(true)), (":email", dynamo::string(email))],
+        )
     }
 
     /// Sets a new password hash, as a write of a transaction: only while `email` is still the
     /// account's and the hash is still `old`.
     pub fn reset_password_write(&self, user: &User, email: &str, new: &str) -> Result<TransactWriteItem, ApiError> {
+        self.update_write(
+            &user.id,
+            "SET password_hash = :new",
+            "email = :email AND password_hash = :old",
+            [
+                (":new", dynamo::string(new)),
+                (":old", dynamo::string(&user.password_hash)),
+                (":email", dynamo::string(email)),
+            ],
+        )
+    }
+
+    /// An update of `id`'s user item that applies only if `condition` holds, as a write of a
+    /// transaction.
+    fn update_write<'a>(
+        &self,
+        id: &UserId,
+        update: &str,
+        condition: &str,
+        values: impl IntoIterator<Item = (&'a str, AttributeValue)>,
+    ) -> Result<TransactWriteItem, ApiError> {
         let update = Update::builder()
             .table_name(self.table.as_ref())
-            .set_key(Some(key("pk", user_key(&user.id))))
-            .update_expression("SET password_hash = :new")
-            .condition_expression("email = :email AND password_hash = :old")
-            .expression_attribute_values(":new", dynamo::string(new))
-            .expression_attribute_values(":old", dynamo::string(&user.password_hash))
-            .expression_attribute_values(":email", dynamo::string(email))
+            .set_key(Some(key("pk", user_key(id))))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_values(dynamo::expression_values(values))
             .build()
             .map_err(ApiError::internal)?;
         Ok(TransactWriteItem::builder().update(update).build())
