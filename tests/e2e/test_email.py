@@ -109,6 +109,19 @@ def assert_password_is(api: Api, user: User, password: str, *wrong: str) -> None
     assert response.status_code == 200, f"login with the expected password: {response.status_code} {response.text}"
 
 
+def assert_untouched_then_reset(api: Api, emails: Emails, table: MailTable, user: User, token: str,
+                                pair: dict) -> None:
+    """After refused reset requests: the token is unused, the session alive (its access token
+    accepted, its refresh token refreshing), the password the same; then the token resets it."""
+    assert "used_at" not in table.token(user.id, token)
+    assert_accepted_everywhere(api.client, pair["access"])
+    assert api.refresh(pair["refresh"]).status_code == 200
+    assert_password_is(api, user, user.password)
+    new_password = strong_password()
+    assert emails.reset(token, new_password).status_code == 204
+    assert_password_is(api, user, new_password, user.password)
+
+
 def assert_unverified(api: Api, access: str, email: str | None) -> None:
     profile = me(api, access)
     assert profile["email"] == email and profile["email_verified"] is False, profile
@@ -371,14 +384,7 @@ def test_a_refused_reset_changes_nothing_and_leaves_the_token_usable(
     body = assert_invalid(api.client.post("/auth/password/reset", json={"token": token}), "new_password")
     assert body["errors"] == {"new_password": ["This field is required."]}, body
 
-    assert "used_at" not in table.token(user.id, token)
-    assert_accepted_everywhere(api.client, pair["access"])
-    assert api.refresh(pair["refresh"]).status_code == 200
-    assert_password_is(api, user, user.password)
-
-    new_password = strong_password()
-    assert emails.reset(token, new_password).status_code == 204
-    assert_password_is(api, user, new_password, user.password)
+    assert_untouched_then_reset(api, emails, table, user, token, pair)
 
 
 def test_racing_resets_with_one_token_have_one_winner(
@@ -538,12 +544,7 @@ def test_bad_reset_tokens_are_invalid_and_change_nothing(
                               json={"token": genuine, "new_password": strong_password(), "username": "x"})
     assert assert_invalid(unknown, "username")["errors"]["username"] == ["Unknown field."]
 
-    assert "used_at" not in table.token(user.id, genuine)
-    assert_accepted_everywhere(api.client, pair["access"])
-    assert_password_is(api, user, user.password)
-    new_password = strong_password()
-    assert emails.reset(genuine, new_password).status_code == 204
-    assert_password_is(api, user, new_password, user.password)
+    assert_untouched_then_reset(api, emails, table, user, genuine, pair)
 
 
 def test_expired_and_foreign_tokens_are_refused_and_a_well_made_one_works(
