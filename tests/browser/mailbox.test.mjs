@@ -48,8 +48,10 @@ const BASE_URL = loopbackUrl(process.argv[2] || process.env.BASE_URL, 'BASE_URL'
 const MAIL_URL = loopbackUrl(process.argv[3] || process.env.MAIL_URL, 'MAIL_URL', 'http://127.0.0.1:9001/mail (MAIL_URL in the stack.env)');
 const MAIL = new URL(MAIL_URL);
 
-// Where the mails' links go: the functions' FRONTEND_URL (local/dev.env, which the local stack uses).
+// Where the mails' links go: the functions' FRONTEND_URL, which the local stack sets to its web app
+// (WEB_URL, as local/test passes it); without WEB_URL, local/dev.env's.
 function frontendUrl() {
+    if (process.env.WEB_URL) return loopbackUrl(process.env.WEB_URL, 'WEB_URL', 'http://127.0.0.1:3000');
     const file = path.join(ROOT, 'local', 'dev.env');
     let text;
     try {

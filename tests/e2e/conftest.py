@@ -279,6 +279,15 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def cookie_mode_preflight(client: httpx.Client, origin: str) -> httpx.Response:
+    """The CORS preflight a browser app on `origin` sends before a cookie-mode POST /auth/refresh."""
+    return client.options("/auth/refresh", headers={
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-token-transport",
+    })
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import Api, User, assert_error, bearer
+from conftest import Api, User, assert_error, bearer, cookie_mode_preflight
 
 COOKIE_MODE = {"X-Token-Transport": "cookie"}
 ALLOWED_ORIGIN = "http://127.0.0.1:3000"  # local/dev.env CORS_ALLOWED_ORIGINS, where the web app runs
@@ -112,18 +112,11 @@ def test_a_password_change_sets_the_new_sessions_cookie_and_logout_all_clears_it
 
 
 def test_credentials_are_allowed_for_the_configured_origin_only(client: httpx.Client, user: User) -> None:
-    def preflight(origin: str) -> httpx.Response:
-        return client.options("/auth/refresh", headers={
-            "Origin": origin,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type,x-token-transport",
-        })
-
-    allowed = preflight(ALLOWED_ORIGIN)
+    allowed = cookie_mode_preflight(client, ALLOWED_ORIGIN)
     assert allowed.headers.get("access-control-allow-origin") == ALLOWED_ORIGIN, allowed.headers
     assert allowed.headers.get("access-control-allow-credentials") == "true"
     assert "x-token-transport" in allowed.headers.get("access-control-allow-headers", "").lower()
-    assert "access-control-allow-origin" not in preflight(OTHER_ORIGIN).headers
+    assert "access-control-allow-origin" not in cookie_mode_preflight(client, OTHER_ORIGIN).headers
 
     client.cookies.clear()
     login = client.post("/auth/login", json={"username": user.username, "password": user.password},

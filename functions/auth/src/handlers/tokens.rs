@@ -14,8 +14,10 @@ use crate::transport::{CookiePolicy, Ended, Issued, Transport, presented_refresh
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
+    /// Required, unless the request carries `X-Token-Transport: cookie`: then, when absent, the
+    /// `refresh_token` cookie's token is the one presented.
     #[serde(default)]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String)]
     refresh: Field<String>,
 }
 

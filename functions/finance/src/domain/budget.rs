@@ -15,6 +15,8 @@ use super::{Amount, BudgetCategory};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = Budget, description = "A budget as the API shows it.")]
 pub struct Budget {
+    /// Always a string with two decimals (`"12.50"`), however it was sent.
+    #[schema(value_type = super::Money)]
     pub amount: Amount,
     pub description: String,
     pub category: BudgetCategory,

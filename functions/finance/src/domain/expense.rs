@@ -15,6 +15,8 @@ use super::{Amount, ExpenseCategory};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = Expense, description = "An expense as the API shows it.")]
 pub struct Expense {
+    /// Always a string with two decimals (`"12.50"`), however it was sent.
+    #[schema(value_type = super::Money)]
     pub amount: Amount,
     pub description: String,
     pub category: ExpenseCategory,
