@@ -483,7 +483,8 @@ export interface components {
         Amount: string | number;
         /** @description A budget as the API shows it. */
         Budget: {
-            amount: components["schemas"]["Amount"];
+            /** @description Always a string with two decimals (`"12.50"`), however it was sent. */
+            amount: components["schemas"]["Money"];
             category: components["schemas"]["BudgetCategory"];
             /** @description RFC 3339, UTC. */
             created_at: string;
@@ -543,7 +544,8 @@ export interface components {
         };
         /** @description An expense as the API shows it. */
         Expense: {
-            amount: components["schemas"]["Amount"];
+            /** @description Always a string with two decimals (`"12.50"`), however it was sent. */
+            amount: components["schemas"]["Money"];
             category: components["schemas"]["ExpenseCategory"];
             /** @description RFC 3339, UTC. */
             created_at: string;
@@ -650,7 +652,11 @@ export interface components {
             created_at?: unknown;
             /** @description Read-only: accepted and ignored, so an object just read can be sent back. */
             id?: unknown;
-            refresh: string;
+            /**
+             * @description Required, unless the request carries `X-Token-Transport: cookie`: then, when absent, the
+             *     `refresh_token` cookie's token is the one presented.
+             */
+            refresh?: string;
             /** @description Read-only: accepted and ignored, so an object just read can be sent back. */
             updated_at?: unknown;
             /** @description Read-only: accepted and ignored, so an object just read can be sent back. */

@@ -112,6 +112,7 @@ function Password() {
   return (
     <Section title="Password">
       <ActionForm action={change.run} aria-label="Change password">
+        <AccountName />
         <TextField label="Current password" name="current_password" type="password" value={form.current_password} onChange={set('current_password')} error={change.error} autoComplete="current-password" />
         <TextField label="New password" name="new_password" type="password" value={form.new_password} onChange={set('new_password')} error={change.error} autoComplete="new-password" />
         <FormError error={change.error} fields={['current_password', 'new_password']} />
@@ -172,6 +173,12 @@ function Sessions() {
   );
 }
 
+/** Tells password managers whose password a form asks for (it is not shown). */
+function AccountName() {
+  const user = useUser();
+  return <input type="text" name="username" autoComplete="username" value={user.username} readOnly hidden />;
+}
+
 const when = (timestamp: string): string => new Date(timestamp).toLocaleString();
 
 function DeleteAccount() {
@@ -185,6 +192,7 @@ function DeleteAccount() {
     <Section title="Delete account">
       <p>This deletes your account, your tasks, expenses and budgets, for good, and signs you out everywhere.</p>
       <ActionForm action={remove.run} aria-label="Delete account">
+        <AccountName />
         <TextField label="Password" name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} error={remove.error} autoComplete="current-password" />
         <FormError error={remove.error} fields={['password']} />
         <button type="submit" className="danger" disabled={remove.pending}>

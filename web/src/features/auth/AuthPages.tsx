@@ -131,7 +131,9 @@ export function VerifyEmail() {
   const { run, pending, error } = useAction(async () => {
     const user = await unwrap(api.client.POST('/auth/email/verify', { body: { token } }));
     setVerified(user.email ?? '');
-    if (state.status === 'signed-in') await reloadUser();
+    // The link may open in a tab that is signed in, or still signing in through the cookie: show the
+    // confirmed address there too. Without a session there is nothing to refresh.
+    await reloadUser().catch(() => undefined);
   });
   return (
     <main className="narrow">
