@@ -4,14 +4,16 @@
 //   sign up (a refused password first: its message stands next to the field), the address confirmed
 //   through the mail's link, opened in the app (the captured mailbox); the refresh token only
 //   in an HttpOnly cookie that no script can read (document.cookie, localStorage, sessionStorage);
-//   tasks: create, complete, filter, a reload that keeps the session through the cookie, "load more",
+//   tasks: create, complete, delete, filter, a reload that keeps the session through the cookie, "load more",
 //   and an edit that meets a change made meanwhile over the API (412: shown, then resolved);
 //   money: a budget and expenses over it, the summary chart marking the category over budget with the
 //   API's exact amounts, an invalid amount refused next to its field;
 //   live: a task made in a second tab, and one made over the API, appear in the first without a reload;
 //   sign out (the other tab follows), and back in; the account page lists this device's session;
 //   the same app on a phone-sized screen; a forgotten password reset through the mail's link, and a
-//   sign-in with the new one.
+//   sign-in with the new one; the account: a taken username and a wrong password refused next to
+//   their fields, a rename, another session ended (its access token refused at once), a password
+//   change that keeps this tab signed in, and the account deleted.
 // No request may leave the machine. Screenshots go to artifacts/browser/webapp-*.png, pass or fail.
 //
 //   WEB_URL=http://127.0.0.1:3000 BASE_URL=http://127.0.0.1:9000 MAIL_URL=http://127.0.0.1:9001/mail \
@@ -127,7 +129,7 @@ test('the web app: a whole journey in Chromium', { timeout: JOURNEY_TIMEOUT_MS }
             }
         });
 
-        await step('tasks: create, complete, filter', async () => {
+        await step('tasks: create, complete, delete, filter', async () => {
             const form = page.getByRole('form', { name: 'New task' });
             const add = async (title, priority, due) => {
                 await form.getByLabel('Title').fill(title);
@@ -142,6 +144,9 @@ test('the web app: a whole journey in Chromium', { timeout: JOURNEY_TIMEOUT_MS }
             await add('Buy milk', 'high', '2027-01-10');
             await add('Write report', 'low', '2027-02-01');
             await add('Call Ann', 'medium');
+            await add('Throw away', 'low');
+            await taskCard('Throw away').getByRole('button', { name: 'Delete' }).click();
+            await taskCard('Throw away').waitFor({ state: 'detached' });
             await taskCard('Call Ann').getByRole('checkbox', { name: 'Done: Call Ann' }).click(); // checked once the API answers
             await taskCard('Call Ann').getByText('Completed', { exact: true }).waitFor();
 
@@ -276,6 +281,7 @@ test('the web app: a whole journey in Chromium', { timeout: JOURNEY_TIMEOUT_MS }
             await page.screenshot({ path: shot('phone') });
         });
 
+        const newPassword = `${PASSWORD} renewed`;
         await step('a forgotten password, reset through the mail\'s link', async () => {
             await page.setViewportSize({ width: 1280, height: 1000 });
             await page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -285,19 +291,72 @@ test('the web app: a whole journey in Chromium', { timeout: JOURNEY_TIMEOUT_MS }
             await page.getByText('is on its way').waitFor();
             const link = await mailLink(email, '/reset-password');
             await page.goto(link);
-            await page.getByLabel('New password').fill(`${PASSWORD} renewed`);
+            await page.getByLabel('New password').fill(newPassword);
             await page.getByRole('button', { name: 'Set the new password' }).click();
             await page.getByText('Your password is changed').waitFor();
             await page.getByRole('link', { name: 'Sign in' }).click();
             await page.getByLabel('Username or email').fill(username);
-            await page.getByLabel('Password').fill(`${PASSWORD} renewed`);
+            await page.getByLabel('Password').fill(newPassword);
             await page.getByRole('button', { name: 'Sign in' }).click();
             await page.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
         });
 
+        await step('the account: a taken name and a wrong password refused next to their fields, then a rename', async () => {
+            const taken = `taken_${id}`;
+            await expectStatus(request('POST', `${BASE_URL}/auth/register`, { body: { username: taken, password: PASSWORD } }), 201, 'POST /auth/register');
+            await page.getByRole('link', { name: 'Account', exact: true }).click();
+            const profile = page.getByRole('form', { name: 'Change username or email' });
+            const fieldAlert = (label) => profile.locator('.field', { has: page.getByLabel(label, { exact: true }) }).getByRole('alert');
+            await profile.getByLabel('Username').fill(taken.toUpperCase());
+            await profile.getByLabel('Current password').fill(newPassword);
+            await profile.getByRole('button', { name: 'Save changes' }).click();
+            await fieldAlert('Username').waitFor();
+            await profile.getByLabel('Username').fill(`renamed_${id}`);
+            await profile.getByLabel('Current password').fill('not my password');
+            await profile.getByRole('button', { name: 'Save changes' }).click();
+            await fieldAlert('Current password').waitFor();
+            await profile.getByLabel('Current password').fill(newPassword);
+            await profile.getByRole('button', { name: 'Save changes' }).click();
+            await profile.getByText('Saved.').waitFor();
+            await page.getByRole('navigation', { name: 'Main' }).getByText(`renamed_${id}`).waitFor();
+        });
+
+        await step('the account: another session ended, the password changed, this tab still signed in', async () => {
+            const elsewhereNow = await expectStatus(request('POST', `${BASE_URL}/auth/login`, { body: { username: email, password: newPassword } }), 200, 'POST /auth/login');
+            await page.reload();
+            const sessions = page.getByRole('list', { name: 'Sessions' });
+            await expectCount(sessions.getByRole('listitem'), 2);
+            await sessions.getByRole('listitem').filter({ hasNotText: 'this device' }).getByRole('button', { name: /^End the session/ }).click();
+            await expectCount(sessions.getByRole('listitem'), 1);
+            await expectStatus(request('GET', `${BASE_URL}/tasks`, { token: elsewhereNow.access }), 401, 'the ended session\'s access token');
+
+            const form = page.getByRole('form', { name: 'Change password' });
+            await form.getByLabel('Current password').fill(newPassword);
+            await form.getByLabel('New password').fill(newPassword);
+            await form.getByRole('button', { name: 'Change password' }).click();
+            await form.locator('.field', { has: page.getByLabel('New password') }).getByRole('alert').waitFor();
+            await form.getByLabel('New password').fill(`${PASSWORD} third`);
+            await form.getByRole('button', { name: 'Change password' }).click();
+            await form.getByText('Password changed.').waitFor();
+            await page.reload(); // the new session's cookie
+            await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
+            await expectCount(page.getByRole('list', { name: 'Sessions' }).getByRole('listitem'), 1);
+        });
+
+        await step('the account deleted: signed out, and its name no longer signs in', async () => {
+            const form = page.getByRole('form', { name: 'Delete account' });
+            await form.getByLabel('Password').fill(newPassword);
+            await form.getByRole('button', { name: 'Delete my account' }).click();
+            await form.locator('.field', { has: page.getByLabel('Password', { exact: true }) }).getByRole('alert').waitFor();
+            await form.getByLabel('Password').fill(`${PASSWORD} third`);
+            await form.getByRole('button', { name: 'Delete my account' }).click();
+            await page.getByText('Your account and everything in it are deleted.').waitFor();
+            await expectStatus(request('POST', `${BASE_URL}/auth/login`, { body: { username: email, password: `${PASSWORD} third` } }), 401, 'a login of the deleted account');
+        });
+
         assert.deepEqual(blocked, [], 'the app made requests that leave the machine');
         assert.deepEqual(pageErrors, [], 'the page threw');
-        const unexpected = consoleLines.filter((line) => /\b(error|warning)\b:/.test(line) && !/Failed to load resource: the server responded with a status of (401|400|412)/.test(line));
+        const unexpected = consoleLines.filter((line) => /\b(error|warning)\b:/.test(line) && !/Failed to load resource: the server responded with a status of (400|401|409|412)/.test(line));
         assert.deepEqual(unexpected, [], 'the console has errors');
         console.log('browser: PASS: the web app journey');
     } catch (error) {
@@ -325,6 +384,18 @@ async function mailLink(address, pagePath) {
         await new Promise((resolve) => setTimeout(resolve, 250));
     }
     return assert.fail(`no mail to ${address} with a ${WEB_URL}${pagePath} link within ${STEP_TIMEOUT_MS / 1000}s`);
+}
+
+// Waits until the locator matches exactly `count` elements.
+async function expectCount(locator, count) {
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    let seen = -1;
+    while (Date.now() < deadline) {
+        seen = await locator.count();
+        if (seen === count) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(seen, count, `expected ${count} of ${locator}`);
 }
 
 // Waits until the list shows exactly these task titles, in this order.
