@@ -123,8 +123,9 @@ def measure(binary, event):
     return (run.first_poll - run.started) * 1000, (run.answered - run.started) * 1000, run.status
 
 
-def make_authenticated_get(path, url_path, query=""):
-    """GET url_path?query with an access token signed like the auth function would, with local/dev.env."""
+def signed_access_token():
+    """An access token signed as the auth function signs them (local/dev.env's secret), for a new
+    user id, with the open session the functions look for (written to SESSIONS_TABLE)."""
     import base64, hashlib, hmac, uuid
     secret = os.environ["JWT_SECRET"].encode()
     b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -138,14 +139,18 @@ def make_authenticated_get(path, url_path, query=""):
               "sid": sub}
     signing_input = f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{b64(json.dumps(claims).encode())}"
     signature = b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
-    with open(os.path.join(os.path.dirname(__file__), "..", "events", "auth-me-no-token.json")) as f:
-        event = json.load(f)
-    # The functions refuse tokens of sessions that are not open: give this one its session item.
     import boto3
     boto3.client("dynamodb").put_item(TableName=os.environ["SESSIONS_TABLE"], Item={"owner": {"S": sub}, "id": {"S": sub}})
+    return f"{signing_input}.{signature}"
+
+
+def make_authenticated_get(path, url_path, query=""):
+    """GET url_path?query with an access token signed like the auth function would, with local/dev.env."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "events", "auth-me-no-token.json")) as f:
+        event = json.load(f)
     event["rawPath"] = event["requestContext"]["http"]["path"] = url_path
     event["rawQueryString"] = query
-    event["headers"] = {"authorization": f"Bearer {signing_input}.{signature}"}
+    event["headers"] = {"authorization": f"Bearer {signed_access_token()}"}
     with open(path, "w") as f:
         json.dump(event, f)
 
