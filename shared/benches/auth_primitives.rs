@@ -10,7 +10,7 @@ use shared::clock;
 use shared::config::JwtSettings;
 use shared::ids::UserId;
 use shared::jwt::{TokenService, TokenType};
-use shared::password::PasswordHasher;
+use shared::password::{ITERATIONS, MEMORY_KIB, PARALLELISM, PasswordHasher};
 
 fn jwt(c: &mut Criterion) {
     let tokens = TokenService::new(&JwtSettings {
@@ -38,15 +38,20 @@ fn jwt(c: &mut Criterion) {
 }
 
 fn argon2(c: &mut Criterion) {
-    let hasher = PasswordHasher::default();
     let password = SecretString::from("correct horse battery staple".to_owned());
-    let stored = hasher.hash_blocking(&password).unwrap();
-
-    let mut group = c.benchmark_group("argon2id_m19456_t2_p1");
-    group.sample_size(20).measurement_time(Duration::from_secs(8));
-    group.bench_function("hash", |b| b.iter(|| hasher.hash_blocking(black_box(&password)).unwrap()));
-    group.bench_function("verify", |b| b.iter(|| hasher.verify_blocking(black_box(&password), Some(&stored))));
-    group.finish();
+    // Today's settings and the former ones (OWASP lists both as equally strong), in one run.
+    let settings = [
+        (format!("argon2id_m{MEMORY_KIB}_t{ITERATIONS}_p{PARALLELISM}"), PasswordHasher::default()),
+        ("argon2id_m19456_t2_p1_former".to_owned(), PasswordHasher::new(19 * 1024, 2, 1).unwrap()),
+    ];
+    for (name, hasher) in settings {
+        let stored = hasher.hash_blocking(&password).unwrap();
+        let mut group = c.benchmark_group(name);
+        group.sample_size(20).measurement_time(Duration::from_secs(8));
+        group.bench_function("hash", |b| b.iter(|| hasher.hash_blocking(black_box(&password)).unwrap()));
+        group.bench_function("verify", |b| b.iter(|| hasher.verify_blocking(black_box(&password), Some(&stored))));
+        group.finish();
+    }
 }
 
 criterion_group!(benches, jwt, argon2);

@@ -64,7 +64,7 @@ def secret_fragments(secrets: Iterable[str], hashes: Iterable[str]) -> set[str]:
         parts = secret.split(".")
         if len(parts) == 3:  # a JWT: its signature alone is enough to replay nothing, but is still secret
             fragments.add(parts[2])
-    for phc in hashes:  # $argon2id$v=19$m=19456,t=2,p=1$<salt>$<digest>
+    for phc in hashes:  # $argon2id$v=19$m=12288,t=3,p=1$<salt>$<digest>
         fragments.add(phc)
         fragments.update(phc.split("$")[-2:])
     return {fragment for fragment in fragments if len(fragment) >= MIN_SECRET_LENGTH}

@@ -1,7 +1,8 @@
 use docs::{DocsConfig, router};
 use shared::config::Env;
 
-#[tokio::main]
+// Lambda hands an instance one event at a time: one thread serves it without cross-thread wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::http::init_logging();
     let config = DocsConfig::from_env(Env::from_process())?;

@@ -4,7 +4,8 @@ use realtime::event::StreamBatch;
 use shared::config::Env;
 use shared::dynamo;
 
-#[tokio::main]
+// Lambda hands an instance one event at a time: one thread serves it without cross-thread wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = PurgeConfig::from_env(Env::from_process())?;
