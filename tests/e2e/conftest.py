@@ -393,7 +393,13 @@ def user(api: Api) -> User:
 
 
 def dev_env() -> dict[str, str]:
-    """local/dev.env as a dict: the settings `local/test` and `local/start` give the functions."""
+    """The settings the stack's functions run with: its generated functions.env (E2E_STATE_DIR, which
+    `local/test` sets: local/dev.env plus what the run chose, such as FRONTEND_URL, the web app's
+    origin on its port), or else local/dev.env itself."""
+    state_dir = os.environ.get("E2E_STATE_DIR", "").strip()
+    generated = Path(state_dir) / "functions.env" if state_dir else None
+    if generated is not None and generated.is_file():
+        return read_env_file(generated)
     return read_env_file(Path(__file__).resolve().parents[2] / "local" / "dev.env")
 
 
