@@ -653,10 +653,11 @@ export interface components {
             /** @description Read-only: accepted and ignored, so an object just read can be sent back. */
             id?: unknown;
             /**
-             * @description Required, unless the request carries `X-Token-Transport: cookie`: then, when absent, the
-             *     `refresh_token` cookie's token is the one presented.
+             * @description Required in the body transport, the one this document describes (OpenAPI cannot make a
+             *     field required unless a header is present). With `X-Token-Transport: cookie` it may be left
+             *     out: the `refresh_token` cookie's token is the one presented.
              */
-            refresh?: string;
+            refresh: string;
             /** @description Read-only: accepted and ignored, so an object just read can be sent back. */
             updated_at?: unknown;
             /** @description Read-only: accepted and ignored, so an object just read can be sent back. */

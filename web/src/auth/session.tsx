@@ -2,7 +2,7 @@
 // session), and follows sign-in, sign-out and sessions that end elsewhere (another tab signing out,
 // a password change, the API refusing the refresh).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Api, unwrap } from '../api/client';
+import { Api, COOKIE_PRESENTS_REFRESH, unwrap } from '../api/client';
 import { ApiError, asApiError } from '../api/errors';
 import type { components } from '../api/schema';
 import type { Grant } from './tokens';
@@ -107,7 +107,7 @@ export function SessionProvider({ api, children }: { api: Api; children: ReactNo
       async signOut() {
         // The cookie goes with the request; the API ends its session and clears the cookie. A
         // 401 means it had ended already; any other failure leaves the session as it is, and says so.
-        await unwrap(api.client.POST('/auth/logout', { body: {} })).catch((error: unknown) => {
+        await unwrap(api.client.POST('/auth/logout', { body: COOKIE_PRESENTS_REFRESH })).catch((error: unknown) => {
           if (!(error instanceof ApiError && error.status === 401)) throw error;
         });
         ended('You are signed out.');

@@ -14,10 +14,11 @@ use crate::transport::{CookiePolicy, Ended, Issued, Transport, presented_refresh
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
-    /// Required, unless the request carries `X-Token-Transport: cookie`: then, when absent, the
-    /// `refresh_token` cookie's token is the one presented.
+    /// Required in the body transport, the one this document describes (OpenAPI cannot make a
+    /// field required unless a header is present). With `X-Token-Transport: cookie` it may be left
+    /// out: the `refresh_token` cookie's token is the one presented.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true)]
     refresh: Field<String>,
 }
 
