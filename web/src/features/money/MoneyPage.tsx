@@ -202,7 +202,19 @@ function useGuardedWrite(onChanged: () => void) {
   return { stale, guarded };
 }
 
-const STALE = 'This was changed or deleted elsewhere; the list now shows the latest. Try again if you still want to.';
+/** Why a budget's or an expense's write did not happen: changed elsewhere meanwhile, or an error. */
+function WriteProblems({ stale, error }: { stale: boolean; error: ApiError | null }) {
+  return (
+    <>
+      {stale && (
+        <p className="conflict" role="alert">
+          This was changed or deleted elsewhere; the list now shows the latest. Try again if you still want to.
+        </p>
+      )}
+      <FormError error={error} />
+    </>
+  );
+}
 
 function BudgetItem({ budget, onChanged }: { budget: Budget; onChanged: () => void }) {
   const { api } = useSession();
@@ -244,12 +256,7 @@ function BudgetItem({ budget, onChanged }: { budget: Budget; onChanged: () => vo
           </button>
         </ActionForm>
       )}
-      {stale && (
-        <p className="conflict" role="alert">
-          {STALE}
-        </p>
-      )}
-      <FormError error={remove.error} />
+      <WriteProblems stale={stale} error={remove.error} />
     </li>
   );
 }
@@ -273,12 +280,7 @@ function ExpenseItem({ expense, onChanged }: { expense: Expense; onChanged: () =
           Delete
         </button>
       </div>
-      {stale && (
-        <p className="conflict" role="alert">
-          {STALE}
-        </p>
-      )}
-      <FormError error={remove.error} />
+      <WriteProblems stale={stale} error={remove.error} />
     </li>
   );
 }
