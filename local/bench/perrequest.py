@@ -207,6 +207,16 @@ def summaries(api: RuntimeApi) -> Iterator[bytes]:
         yield event("GET", "/budgets/summary", token=token, query="month=2026-11")
 
 
+def openapi_documents(api: RuntimeApi) -> Iterator[bytes]:
+    while True:
+        yield event("GET", "/openapi.json", headers={"accept-encoding": "gzip"})
+
+
+def swagger_bundles(api: RuntimeApi) -> Iterator[bytes]:
+    while True:
+        yield event("GET", "/docs/swagger-ui-bundle.js", headers={"accept-encoding": "gzip"})
+
+
 SCENARIOS = [
     Scenario("POST /auth/login", "auth", 200, logins),
     Scenario("POST /auth/refresh", "auth", 200, refreshes),
@@ -215,6 +225,8 @@ SCENARIOS = [
     Scenario("PATCH /tasks/{id}", "tasks", 200, task_patches),
     Scenario("GET /tasks (20 of 25)", "tasks", 200, task_lists),
     Scenario("GET /budgets/summary (2 budgets, 20 expenses)", "finance", 200, summaries),
+    Scenario("GET /openapi.json (gzip)", "docs", 200, openapi_documents),
+    Scenario("GET /docs/swagger-ui-bundle.js (gzip)", "docs", 200, swagger_bundles),
 ]
 
 
