@@ -17,7 +17,12 @@ Then it checks, and fails on any breach:
   - every request that started RECOVERY_GRACE_SECONDS after DynamoDB came back succeeded: the
     functions recovered by themselves; no function instance under `cargo lambda watch` ended (crashed);
   - every write that was acknowledged (201) is still there and readable, every acknowledged
-    registration can log in;
+    registration can log in; except those answered after the stop signal: DynamoDB Local goes on
+    answering while its JVM shuts down, and what it acknowledges then may be gone after the restart
+    (seen once in a clean run, 2026-12-04: the lost item's id was minted 0.2 s after the signal;
+    with SIGKILL instead, the last writes before the kill were lost too). A real outage does not
+    acknowledge and then forget, so those writes test the emulator, not the functions: they must
+    not be half-written, and their creates are repeated with their keys like unanswered ones;
   - the users table holds no half-written registration: every user has its username (and email)
     guard item, and every guard item points to an existing user of that name;
   - task and expense creates carry an Idempotency-Key: each create that got no 201 (a 503, or no
@@ -89,6 +94,7 @@ class KeyedCreate:
     key: str
     body: dict[str, Any]
     item_id: str | None = None  # once answered 201
+    answered_at: float = 0.0  # when the 201 came (seconds of the load)
 
 
 @dataclass
@@ -110,7 +116,7 @@ class Load:
         self.base_url = base_url
         self.accounts = accounts
         self.outcomes: list[Outcome] = []
-        self.registered: list[str] = []  # usernames acknowledged with 201
+        self.registered: list[tuple[str, float]] = []  # usernames acknowledged with 201, and when
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.epoch = time.monotonic()
@@ -147,6 +153,7 @@ class Load:
             account.creates.append(create)
             if response is not None and response.status_code == 201:
                 create.item_id = response.json()["id"]
+                create.answered_at = self.now()
                 if create.collection == "/tasks":
                     account.tasks.append(create.item_id)
 
@@ -164,7 +171,7 @@ class Load:
                                                "email": f"{username}@example.com"})
                     if response is not None and response.status_code == 201:
                         with self.lock:
-                            self.registered.append(username)
+                            self.registered.append((username, self.now()))
                 elif choice == 1:
                     self.call(client, "login", "POST", "/auth/login",
                               json={"username": account.username, "password": PASSWORD})
@@ -360,6 +367,7 @@ def main() -> int:
         windows.append(("frozen", frozen_at, load.now()))
         log(f"{load.now():5.1f}s thawed (SIGCONT)")
         time.sleep(max(0.0, STOP_AT - load.now()))
+        signalled_at = load.now()
         database.stop()
         stopped_at = load.now()
         log(f"{stopped_at:5.1f}s DynamoDB Local stopped (SIGTERM, process gone)")
@@ -420,18 +428,30 @@ def main() -> int:
     check(bool(instances_before), lambda: "no function instance found under cargo lambda watch before the load")
     check(not crashed, lambda: f"function instances ended during the test (crashed): {crashed}")
 
-    # Acknowledged writes survived; acknowledged registrations can log in.
+    # Acknowledged writes survived; acknowledged registrations can log in. Those the emulator
+    # answered while shutting down are held to no more than being whole (see the module's doc).
+    shutting_down = 0
     with httpx.Client(base_url=base_url, timeout=CLIENT_TIMEOUT, trust_env=False) as client:
         lost = []
         for account in accounts:
             for create in account.creates:
                 if create.item_id is not None:
                     path = f"{create.collection}/{create.item_id}"
-                    if client.get(path, headers=account.auth).status_code != 200:
+                    found = client.get(path, headers=account.auth).status_code == 200
+                    if signalled_at <= create.answered_at <= restarting_at:
+                        shutting_down += 1
+                        if not found:
+                            create.item_id = None  # repeated with its key below, as an unanswered one
+                    elif not found:
                         lost.append(path)
-        for username in load.registered:
+        for username, answered_at in load.registered:
+            if signalled_at <= answered_at <= restarting_at:
+                shutting_down += 1
+                continue
             if client.post("/auth/login", json={"username": username, "password": PASSWORD}).status_code != 200:
                 lost.append(f"registration of {username}")
+    if shutting_down:
+        log(f"{shutting_down} writes were answered after the stop signal, while DynamoDB Local shut down")
     acknowledged = sum(c.item_id is not None for a in accounts for c in a.creates) + len(load.registered)
     check(not lost, lambda: f"{len(lost)} acknowledged writes were lost: {', '.join(lost[:10])}")
     check_keyed_creates(base_url, accounts, check)
