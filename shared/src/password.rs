@@ -131,8 +131,8 @@ impl PasswordHasher {
         if Output::new(&out).ok()? != expected {
             return None;
         }
-        let current = parsed.algorithm.as_str() == "argon2id"
-            && parsed.version == Some(Version::V0x13.into())
+        // The algorithm is argon2id here (checked above); an absent version is not today's.
+        let current = parsed.version == Some(Version::V0x13.into())
             && stored_params.m_cost() == self.params.m_cost()
             && stored_params.t_cost() == self.params.t_cost()
             && stored_params.p_cost() == self.params.p_cost();
