@@ -129,26 +129,17 @@ start_gateway() {
     local trigger
     for trigger in $triggers; do streams+=(--stream "$trigger"); done
     # -B: no __pycache__ in the tree.
-    start_bg gateway "$STATE_DIR/gateway.log" "$VENV_DIR/bin/python" -B "$TASKAPI_ROOT/local/gateway/main.py" \
+    start_service gateway "WebSocket gateway on port $WS_PORT" _gateway_answers "$WS_PORT" \
+        "$VENV_DIR/bin/python" -B "$TASKAPI_ROOT/local/gateway/main.py" \
         --port "$WS_PORT" --invoke-url "$BASE_URL" --function "$REALTIME_FUNCTION" \
         --dynamodb-endpoint "http://127.0.0.1:$DYNAMODB_PORT" --region "$AWS_REGION" "${streams[@]}"
-    GATEWAY_PID=$BG_PID
-    if ! WAIT_PID=$GATEWAY_PID wait_until 30 "WebSocket gateway on port $WS_PORT" _gateway_answers "$WS_PORT"; then
-        tail -n 30 "$STATE_DIR/gateway.log" >&2 || true
-        return 1
-    fi
+    GATEWAY_PID=$SERVICE_PID
     WS_URL="ws://127.0.0.1:$WS_PORT"
     log "WebSocket gateway ready at $WS_URL"
 }
 
 stop_gateway() {
-    if [[ -n "${GATEWAY_PID:-}" ]]; then
-        stop_bg "$GATEWAY_PID" "WebSocket gateway"
-        GATEWAY_PID=
-    fi
-    if [[ -n "${STATE_DIR:-}" ]]; then
-        stop_from_pidfile "$STATE_DIR/gateway.pid" "WebSocket gateway"
-    fi
+    stop_service GATEWAY_PID gateway "WebSocket gateway"
 }
 
 start_stack() {

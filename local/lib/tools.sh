@@ -357,6 +357,33 @@ stop_bg() {
     wait "$pid" 2>/dev/null || true
 }
 
+# start_service NAME DESC READY_FN READY_ARG CMD...: start_bg NAME with its log at
+# $STATE_DIR/NAME.log, then waits up to 30 s for `READY_FN READY_ARG` to succeed (failing early if
+# it dies; its last log lines are shown then). Sets SERVICE_PID.
+start_service() {
+    local name=$1 desc=$2 ready=$3 ready_arg=$4
+    shift 4
+    start_bg "$name" "$STATE_DIR/$name.log" "$@"
+    SERVICE_PID=$BG_PID
+    if ! WAIT_PID=$SERVICE_PID wait_until 30 "$desc" "$ready" "$ready_arg"; then
+        tail -n 30 "$STATE_DIR/$name.log" >&2 || true
+        return 1
+    fi
+}
+
+# stop_service PID_VARIABLE NAME DESC: stops what start_service NAME started, by the pid in the
+# named variable (then emptied) and by $STATE_DIR/NAME.pid.
+stop_service() {
+    local pid=${!1:-}
+    if [[ -n $pid ]]; then
+        stop_bg "$pid" "$3"
+        printf -v "$1" '%s' ''
+    fi
+    if [[ -n "${STATE_DIR:-}" ]]; then
+        stop_from_pidfile "$STATE_DIR/$2.pid" "$3"
+    fi
+}
+
 # stop_from_pidfile FILE NAME: stops the session whose id the file holds, then removes the file.
 stop_from_pidfile() {
     local file=$1 name=$2

@@ -52,23 +52,14 @@ start_web_app() {
     : "${STATE_DIR:?}" "${WEB_PORT:?}" "${BASE_URL:?}"
     if [[ -z "${WEB_WORK_DIR:-}" ]]; then prepare_web_app || return 1; fi
     build_web_app "$STATE_DIR/web-dist" || return 1
-    start_bg webapp "$STATE_DIR/webapp.log" "$VENV_DIR/bin/python" -B "$TASKAPI_ROOT/local/gateway/webapp.py" \
+    start_service webapp "web app on port $WEB_PORT" _web_app_answers "$WEB_PORT" \
+        "$VENV_DIR/bin/python" -B "$TASKAPI_ROOT/local/gateway/webapp.py" \
         --port "$WEB_PORT" --root "$STATE_DIR/web-dist" --api-url "$BASE_URL" --ws-url "${WS_URL:-}"
-    WEB_PID=$BG_PID
-    if ! WAIT_PID=$WEB_PID wait_until 30 "web app on port $WEB_PORT" _web_app_answers "$WEB_PORT"; then
-        tail -n 30 "$STATE_DIR/webapp.log" >&2 || true
-        return 1
-    fi
+    WEB_PID=$SERVICE_PID
     WEB_URL="http://127.0.0.1:$WEB_PORT"
     log "web app ready at $WEB_URL"
 }
 
 stop_web_app() {
-    if [[ -n "${WEB_PID:-}" ]]; then
-        stop_bg "$WEB_PID" "web app"
-        WEB_PID=
-    fi
-    if [[ -n "${STATE_DIR:-}" ]]; then
-        stop_from_pidfile "$STATE_DIR/webapp.pid" "web app"
-    fi
+    stop_service WEB_PID webapp "web app"
 }
