@@ -47,7 +47,7 @@ impl Target {
             Where::Local { state_dir } => Self::local(state_dir).await,
             Where::Stack { name, region } => Self::stack(&name, region).await,
             Where::Explicit { tables, audit_table, management_endpoint } => {
-                let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+                let config = operator_config().load().await;
                 let actor = caller_identity(&config).await?;
                 let management = management_endpoint.map(|endpoint| management_client(&config, &endpoint));
                 Ok(Self {
@@ -73,7 +73,7 @@ impl Target {
         let endpoint = stack
             .get("AWS_ENDPOINT_URL_DYNAMODB")
             .ok_or_else(|| anyhow!("{} names no AWS_ENDPOINT_URL_DYNAMODB", dir.join("stack.env").display()))?;
-        let config = aws_config::defaults(BehaviorVersion::latest())
+        let config = operator_config()
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("local", "local", None, None, "taskmoney-admin"))
             .load()
@@ -95,7 +95,7 @@ impl Target {
     /// A deployed stack: table names and the management endpoint from its outputs, the
     /// operator's own credentials.
     async fn stack(name: &str, region: Option<String>) -> Result<Self> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = operator_config();
         if let Some(region) = region {
             loader = loader.region(Region::new(region));
         }
@@ -170,6 +170,12 @@ fn pascal(upper: &str) -> String {
             chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
         })
         .collect()
+}
+
+/// The operator's own AWS configuration (profiles, SSO, environment: the SDK's default chain),
+/// over the project's one HTTPS client.
+fn operator_config() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).http_client(shared::aws::https_client())
 }
 
 async fn caller_identity(config: &aws_config::SdkConfig) -> Result<String> {

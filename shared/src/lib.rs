@@ -8,7 +8,7 @@
 //! * [`http`]: extractors, the shared CRUD handlers, responses, and [`error`]'s mapping of
 //!   every error to the contract's JSON; `http::openapi` documents them.
 //!
-//! Beside them: [`accounts`] (the users table's key), [`config`] (read once), [`identity`] (who a token names), [`jwt`], [`password`]
+//! Beside them: [`accounts`] (the users table's key), [`config`] (read once), [`identity`] (who a token names), [`jwt`], [`logging`], [`password`]
 //! and [`sessions`] (whether a token's session is open).
 
 pub mod accounts;
@@ -25,6 +25,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod ids;
 pub mod jwt;
+pub mod logging;
 pub mod password;
 pub mod resource;
 pub mod schema;

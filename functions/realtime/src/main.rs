@@ -7,7 +7,7 @@ use shared::dynamo;
 // Lambda hands an instance one event at a time: one thread serves it without cross-thread wake-ups.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    shared::logging::init();
     let config = RealtimeConfig::from_env(Env::from_process())?;
     let client = dynamo::client(&config.dynamo).await;
     let warm_up_key = dynamo::Item::from([

@@ -69,6 +69,7 @@ pub async fn local_client() -> Result<Client> {
     let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "local".into());
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(shared::aws::https_client())
         .credentials_provider(Credentials::new(key, secret, None, None, "devtools-static"))
         .region(Region::new(region))
         .endpoint_url(endpoint)

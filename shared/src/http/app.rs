@@ -85,13 +85,6 @@ pub fn cors_layer(settings: &CorsSettings) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// Sets up JSON-capable logging (format and level from the Lambda environment:
-/// `AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`). Each invocation runs
-/// inside a span carrying its request id.
-pub fn init_logging() {
-    lambda_http::tracing::init_default_subscriber();
-}
-
 /// A token-taking function's cold start: logging, its configuration read once (every
 /// problem reported at once), and a DynamoDB client within the configured bounds whose
 /// connection is opened now (on the sessions table, which every such function reads) rather
@@ -100,7 +93,7 @@ pub async fn cold_start<C>(
     read: impl FnOnce(Env) -> Result<C, ConfigError>,
     settings: impl Fn(&C) -> &ApiSettings,
 ) -> Result<(C, aws_sdk_dynamodb::Client), ConfigError> {
-    init_logging();
+    crate::logging::init();
     let config = read(Env::from_process())?;
     let settings = settings(&config);
     let client = dynamo::client(&settings.dynamo).await;

@@ -13,7 +13,7 @@ pub mod query;
 pub mod response;
 
 pub use api::Api;
-pub use app::{cold_start, finish, init_logging, run};
+pub use app::{cold_start, finish, run};
 pub use auth::AuthUser;
 pub use body::{JsonBody, JsonInput};
 pub use item_id::ItemId;

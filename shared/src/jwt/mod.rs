@@ -10,6 +10,8 @@ use crate::clock;
 use crate::config::JwtSettings;
 use crate::ids::{UserId, new_id};
 
+mod hs256;
+
 /// Tokens longer than this are rejected before any parsing.
 const MAX_TOKEN_LEN: usize = 4096;
 /// Tolerated clock skew between the issuing and the verifying function.
@@ -109,6 +111,7 @@ pub struct TokenService {
 
 impl TokenService {
     pub fn new(settings: &JwtSettings) -> Self {
+        hs256::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
@@ -301,6 +304,23 @@ mod tests {
         assert_eq!(service.verify_any(""), Err(TokenError::Invalid));
         assert_eq!(service.verify_any("not-a-jwt"), Err(TokenError::Invalid));
         assert_eq!(service.verify_any(&"a".repeat(5000)), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_token_of_another_hmac_algorithm_is_rejected_even_with_the_right_secret() {
+        let service = service();
+        let (user, _) = pair(&service);
+        let claims = service.claims(user, TokenType::Access, "login", clock::now());
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+        let message = format!("{header}.{payload}");
+        let mac = <hmac::Hmac<sha2::Sha512> as hmac::KeyInit>::new_from_slice(
+            b"a-test-secret-that-is-long-enough-0123456789",
+        )
+        .unwrap();
+        let signature = hmac::Mac::finalize(hmac::Mac::chain_update(mac, message.as_bytes())).into_bytes();
+        let token = format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature));
+        assert_eq!(service.verify_any(&token), Err(TokenError::Invalid));
     }
 
     #[test]
