@@ -1,9 +1,14 @@
 //! A DynamoDB Streams batch pushed to the owners' connections, record by record in order
 //! (so each item's changes arrive in the order they happened); the posts of one record go
-//! out concurrently.
+//! out concurrently. An owner's connections are read once per batch (a batch is most often one
+//! user's burst of writes: an import, a purge), not once per record.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use futures_util::future::join_all;
 use shared::ApiError;
+use shared::ids::UserId;
 
 use crate::changes::Change;
 use crate::connections::Connection;
@@ -17,6 +22,7 @@ use crate::push::{self, PostError};
 /// record and every later one are reported failed, so Lambda retries them in order; a post
 /// that fails is logged and never fails the batch.
 pub async fn handle(app: &App, batch: &StreamBatch) -> DynamoDbEventResponse {
+    let mut connections_of = HashMap::new();
     for (index, record) in batch.records.iter().enumerate() {
         let change = match Change::from_record(record, &app.tables) {
             Ok(change) => change,
@@ -29,7 +35,7 @@ pub async fn handle(app: &App, batch: &StreamBatch) -> DynamoDbEventResponse {
                 continue;
             }
         };
-        if let Err(err) = deliver(app, &change).await {
+        if let Err(err) = deliver(app, &change, &mut connections_of).await {
             tracing::warn!(event_id = record.event_id, error = %err, "connections unreadable; the batch is retried from here");
             return event::failures(&batch.records[index..]);
         }
@@ -37,29 +43,42 @@ pub async fn handle(app: &App, batch: &StreamBatch) -> DynamoDbEventResponse {
     event::failures([])
 }
 
-/// Posts the change to every open connection of its owner; a connection found gone has its
-/// record deleted. Fails only when the connections cannot be read.
-async fn deliver(app: &App, change: &Change) -> Result<(), ApiError> {
-    let connections = app.connections.of_owner(&change.owner).await?;
+/// Posts the change to every open connection of its owner (read on the owner's first change
+/// of the batch); a connection found gone has its record deleted and gets no later change.
+/// Fails only when the connections cannot be read.
+async fn deliver(
+    app: &App,
+    change: &Change,
+    connections_of: &mut HashMap<UserId, Vec<Connection>>,
+) -> Result<(), ApiError> {
+    let connections = match connections_of.entry(change.owner) {
+        Entry::Occupied(known) => known.into_mut(),
+        Entry::Vacant(unknown) => unknown.insert(app.connections.of_owner(&change.owner).await?),
+    };
     if connections.is_empty() {
         return Ok(());
     }
     let data = serde_json::to_vec(&change.event).map_err(ApiError::internal)?;
-    join_all(connections.iter().map(|connection| post(app, connection, &data))).await;
+    let still_open = join_all(connections.iter().map(|connection| post(app, connection, &data))).await;
+    let mut still_open = still_open.into_iter();
+    connections.retain(|_| still_open.next().unwrap_or(true));
     Ok(())
 }
 
-async fn post(app: &App, connection: &Connection, data: &[u8]) {
+/// Posts to one connection; false when it is gone (and then forgotten).
+async fn post(app: &App, connection: &Connection, data: &[u8]) -> bool {
     match push::post(&app.management, &connection.id, data).await {
-        Ok(()) => {}
+        Ok(()) => true,
         Err(PostError::Gone) => {
             tracing::info!(connection_id = connection.id, "connection gone; forgetting it");
             if let Err(err) = app.connections.forget(connection).await {
                 tracing::warn!(connection_id = connection.id, error = %err, "could not forget a gone connection");
             }
+            false
         }
         Err(PostError::Failed(reason)) => {
             tracing::warn!(connection_id = connection.id, %reason, "post to connection failed");
+            true
         }
     }
 }

@@ -247,6 +247,31 @@ async fn a_gone_connection_is_forgotten_and_never_fails_the_batch() {
 }
 
 #[tokio::test]
+async fn an_owners_connections_are_read_once_per_batch_and_a_gone_one_is_tried_once() {
+    let app = TestApp::new().await;
+    let alice = app.user().await;
+    for connection in ["alive", "gone"] {
+        app.connect(&alice, connection).await;
+    }
+    app.gateway.mark_gone("gone");
+    let owner = alice.id.to_string();
+    let arn = app.stream_arn("TASKS_TABLE");
+    let mut records = Vec::new();
+    for sequence in 1..=3 {
+        let created = app.http(&alice, "POST", "/tasks", Some(json!({"title": format!("t{sequence}")}))).await;
+        let item = app.stored("TASKS_TABLE", &owner, created.body["id"].as_str().unwrap()).await;
+        records.push(record(&arn, "INSERT", sequence, &keys_of(&item), Some(&item), None));
+    }
+
+    let (counted, calls) = app.counting();
+    assert_eq!(counted.handle(batch(records)).await.expect("a handled batch"), no_failures());
+    assert_eq!(app.gateway.events_of("alive").len(), 3);
+    assert_eq!(app.gateway.posts_to_gone(), ["gone"], "no later change is posted to a connection found gone");
+    let calls = calls.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(calls, 2, "one read of alice's connections and one delete of the gone one, not a read per record");
+}
+
+#[tokio::test]
 async fn records_of_a_batch_arrive_in_order() {
     let app = TestApp::new().await;
     let alice = app.user().await;

@@ -22,6 +22,7 @@ use testkit::{TestEnvironment, TestRequest, TestResponse, call};
 pub struct Gateway {
     posts: Arc<Mutex<Vec<(String, Value)>>>,
     gone: Arc<Mutex<HashSet<String>>>,
+    posts_to_gone: Arc<Mutex<Vec<String>>>,
 }
 
 impl Gateway {
@@ -48,6 +49,11 @@ impl Gateway {
         self.posts().into_iter().filter(|(id, _)| id == connection_id).map(|(_, event)| event).collect()
     }
 
+    /// The connection ids of every post answered 410 so far.
+    pub fn posts_to_gone(&self) -> Vec<String> {
+        self.posts_to_gone.lock().unwrap().clone()
+    }
+
     pub fn clear(&self) {
         self.posts.lock().unwrap().clear();
     }
@@ -55,6 +61,7 @@ impl Gateway {
 
 async fn receive(State(gateway): State<Gateway>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
     if gateway.gone.lock().unwrap().contains(&id) {
+        gateway.posts_to_gone.lock().unwrap().push(id);
         let mut response = (StatusCode::GONE, r#"{"message":"Gone"}"#).into_response();
         response.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static("GoneException"));
         response.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
@@ -67,6 +74,8 @@ async fn receive(State(gateway): State<Gateway>, Path(id): Path<String>, body: a
 
 pub struct TestApp {
     pub app: App,
+    config: RealtimeConfig,
+    management: aws_sdk_apigatewaymanagement::Client,
     pub gateway: Gateway,
     pub environment: TestEnvironment,
     tasks: Router,
@@ -100,8 +109,14 @@ impl TestApp {
         adjust(&mut environment);
         let config = RealtimeConfig::from_env(environment.env()).expect("valid test configuration");
         let management = realtime::push::client(&config.management).await;
-        let app = App::new(&config, environment.client.clone(), management);
-        Self { app, gateway, environment, tasks, finance }
+        let app = App::new(&config, environment.client.clone(), management.clone());
+        Self { app, config, management, gateway, environment, tasks, finance }
+    }
+
+    /// The same function over a client that counts its DynamoDB calls.
+    pub fn counting(&self) -> (App, Arc<std::sync::atomic::AtomicUsize>) {
+        let (client, calls) = testkit::counting_client(&self.environment.client);
+        (App::new(&self.config, client, self.management.clone()), calls)
     }
 
     pub async fn user(&self) -> User {
