@@ -130,7 +130,8 @@ def answer_json(answer: dict) -> dict:
 class Scenario:
     name: str
     binary: str
-    status: int
+    # The expected answer: an HTTP status, or None for a stream batch (no record failed).
+    status: int | None
     # Given the runtime API, does what the measured requests need (through the same process: part
     # of the warm-up), then yields one request event after another; each answer is sent back in.
     requests: Callable[[RuntimeApi], Iterator[bytes]]
@@ -207,6 +208,28 @@ def summaries(api: RuntimeApi) -> Iterator[bytes]:
         yield event("GET", "/budgets/summary", token=token, query="month=2026-11")
 
 
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_ulid() -> str:
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def stream_removals(api: RuntimeApi) -> Iterator[bytes]:
+    """Stream batches of one REMOVE of a task whose owner has no connection: one Query each."""
+    arn = f"arn:aws:dynamodb:us-east-1:000000000000:table/{os.environ['TASKS_TABLE']}/stream/2026-01-01T00:00:00.000"
+    sequence = 0
+    while True:
+        sequence += 1
+        keys = {"owner": {"S": new_ulid()}, "id": {"S": new_ulid()}}
+        record = {"eventID": f"event-{sequence}", "eventName": "REMOVE", "eventVersion": "1.1",
+                  "eventSource": "aws:dynamodb", "awsRegion": "us-east-1", "eventSourceARN": arn,
+                  "dynamodb": {"Keys": keys, "OldImage": keys, "SequenceNumber": str(sequence), "SizeBytes": 60,
+                               "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+        yield json.dumps({"Records": [record]}).encode()
+
+
 def openapi_documents(api: RuntimeApi) -> Iterator[bytes]:
     while True:
         yield event("GET", "/openapi.json", headers={"accept-encoding": "gzip"})
@@ -225,6 +248,7 @@ SCENARIOS = [
     Scenario("PATCH /tasks/{id}", "tasks", 200, task_patches),
     Scenario("GET /tasks (20 of 25)", "tasks", 200, task_lists),
     Scenario("GET /budgets/summary (2 budgets, 20 expenses)", "finance", 200, summaries),
+    Scenario("stream batch: a task removed, owner not connected", "realtime", None, stream_removals),
     Scenario("GET /openapi.json (gzip)", "docs", 200, openapi_documents),
     Scenario("GET /docs/swagger-ui-bundle.js (gzip)", "docs", 200, swagger_bundles),
 ]
@@ -255,6 +279,8 @@ def run(scenario: Scenario, bin_dir: Path, warmup: int, requests: int) -> dict:
         "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
         "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
     })
+    # The realtime function needs one; the stream scenario's owners have no connection to post to.
+    env.setdefault("WEBSOCKET_MANAGEMENT_ENDPOINT", "http://127.0.0.1:9")
     process = subprocess.Popen([str(bin_dir / scenario.binary)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
@@ -267,7 +293,9 @@ def run(scenario: Scenario, bin_dir: Path, warmup: int, requests: int) -> dict:
                 start_cpu, start_wall = cpu_ms(process.pid), time.perf_counter()
             body = next(source) if answer is None else source.send(answer)
             answer = api.call(body)
-            if answer.get("statusCode") != scenario.status:
+            if scenario.status is None and answer != {"batchItemFailures": []}:
+                unexpected["failed records"] = unexpected.get("failed records", 0) + 1
+            elif scenario.status is not None and answer.get("statusCode") != scenario.status:
                 key = str(answer.get("statusCode"))
                 unexpected[key] = unexpected.get(key, 0) + 1
         cpu = cpu_ms(process.pid) - start_cpu
