@@ -8,6 +8,10 @@ The event is an API Gateway HTTP API (payload 2.0) request. Prints a Markdown ta
 
 Usage: coldstart.py BINARY RUNS EVENT_NAME=EVENT_JSON_FILE [...]
 The binary's environment (tables, JWT settings, DynamoDB endpoint, dummy AWS credentials) is inherited.
+COLDSTART_MEMORY_MB (default 1024) is the memory size the function is told it has. With
+COLDSTART_CPU_CGROUP (a cgroup v1 cpu folder, e.g. /sys/fs/cgroup/cpu/x, with its quota set), the
+binary is moved into that cgroup: from exec, or only once it first asks for an event when
+COLDSTART_QUOTA_AFTER_INIT=1 (Lambda's init phase is not held to the memory size's CPU share).
 """
 
 import json
@@ -18,6 +22,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 API = "/2018-06-01/runtime"
 
@@ -31,6 +36,7 @@ class Run:
         self.status = None
         self.done = threading.Event()
         self.served = False
+        self.on_first_poll = lambda: None
 
 
 def make_handler(current):
@@ -50,6 +56,7 @@ def make_handler(current):
                 return
             if run.first_poll is None:
                 run.first_poll = time.perf_counter()
+                run.on_first_poll()
             if run.served:
                 # Park the runtime's second poll until the process is killed.
                 run.done.wait(30)
@@ -104,14 +111,20 @@ def measure(binary, event):
     env.update({
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": os.environ.get("COLDSTART_MEMORY_MB", "1024"),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
         "AWS_LAMBDA_LOG_GROUP_NAME": "bench",
         "RUST_LOG": "warn",
     })
+    cgroup = os.environ.get("COLDSTART_CPU_CGROUP")
+    after_init = os.environ.get("COLDSTART_QUOTA_AFTER_INIT") == "1"
+    join = lambda pid: Path(cgroup, "cgroup.procs").write_text(str(pid))
     run.started = time.perf_counter()
-    process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=(lambda: join(os.getpid())) if cgroup and not after_init else None)
+    if cgroup and after_init:
+        run.on_first_poll = lambda: join(process.pid)
     finished = run.done.wait(60)
     process.kill()
     _, stderr = process.communicate(timeout=10)
