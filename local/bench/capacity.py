@@ -219,12 +219,11 @@ class CountingProxy:
                 self.end_headers()
                 self.wfile.write(answer)
 
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = QuietServer.serving(Handler)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.server.port}"
 
     def since(self, mark: int) -> list[Call]:
         with self.lock:
@@ -235,8 +234,7 @@ class CountingProxy:
             return len(self.calls)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def dynamodb(endpoint: str, target: str, body: dict) -> dict:

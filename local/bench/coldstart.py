@@ -97,6 +97,21 @@ def make_handler(current):
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    @classmethod
+    def serving(cls, handler) -> "QuietServer":
+        """A server on a free loopback port, already serving from a background thread."""
+        server = cls(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
     def handle_error(self, request, client_address):
         pass  # a killed process drops its parked poll; that is expected
 
@@ -105,11 +120,10 @@ def measure(binary, event):
     # A fresh server per run: the previous process polls again right after answering, and that
     # late poll must not reach this run's state.
     run = Run(event)
-    server = QuietServer(("127.0.0.1", 0), make_handler({"run": run}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = QuietServer.serving(make_handler({"run": run}))
     env = dict(os.environ)
     env.update({
-        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.port}",
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": os.environ.get("COLDSTART_MEMORY_MB", "1024"),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -129,8 +143,7 @@ def measure(binary, event):
     process.kill()
     _, stderr = process.communicate(timeout=10)
     run.done.set()
-    server.shutdown()
-    server.server_close()
+    server.stop()
     if not finished or run.first_poll is None:
         sys.exit(f"the binary did not answer within 60 s; stderr:\n{stderr.decode(errors='replace')}")
     return (run.first_poll - run.started) * 1000, (run.answered - run.started) * 1000, run.status

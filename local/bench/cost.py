@@ -60,9 +60,12 @@ class Request:
     invocation: Invocation
     streamed: bool  # a write of a task, expense or budget: the realtime function sees it
 
+    def live_update_cost(self) -> float:
+        return LIVE_UPDATE.lambda_cost() + LIVE_UPDATE.dynamodb_cost() if self.streamed else 0.0
+
     def total(self) -> float:
-        live = LIVE_UPDATE.lambda_cost() + LIVE_UPDATE.dynamodb_cost() if self.streamed else 0.0
-        return self.invocation.lambda_cost() + self.invocation.dynamodb_cost() + HTTP_API_PER_REQUEST + live
+        call = self.invocation
+        return call.lambda_cost() + call.dynamodb_cost() + HTTP_API_PER_REQUEST + self.live_update_cost()
 
 
 # CPU: the after-build's mean of two runs (2026-12-04); calls and units: capacity.md of the same day.
@@ -95,7 +98,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for request in REQUESTS.values():
         call = request.invocation
-        live = LIVE_UPDATE.lambda_cost() + LIVE_UPDATE.dynamodb_cost() if request.streamed else 0.0
+        live = request.live_update_cost()
         print(f"| {request.name} | {call.duration_ms():.1f} | {dollars(call.lambda_cost() * 1e6)} | "
               f"{dollars(call.dynamodb_cost() * 1e6)} | {dollars(HTTP_API_PER_REQUEST * 1e6)} | "
               f"{dollars(live * 1e6) if live else '-'} | **{dollars(request.total() * 1e6)}** |")

@@ -20,7 +20,6 @@ import queue
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -102,12 +101,11 @@ class RuntimeApi:
                 self.end_headers()
                 outer.answers.put(answer)
 
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = QuietServer.serving(Handler)
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.server.server_address[1]}"
+        return f"127.0.0.1:{self.server.port}"
 
     def call(self, body: bytes) -> dict:
         self.events.put(body)
@@ -117,8 +115,7 @@ class RuntimeApi:
             sys.exit("the function did not answer within 60 s")
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def answer_json(answer: dict) -> dict:
