@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -233,8 +234,13 @@ def openapi_documents(api: RuntimeApi) -> Iterator[bytes]:
 
 
 def swagger_bundles(api: RuntimeApi) -> Iterator[bytes]:
+    # The bundle's path as the page links it (in a folder named by Swagger UI's version).
+    page = api.call(event("GET", "/docs/"))
+    assert page.get("statusCode") == 200, page
+    bundle = re.search(r'"\./(swagger-ui-[0-9.]+/swagger-ui-bundle\.js)"', page.get("body", ""))
+    assert bundle, page
     while True:
-        yield event("GET", "/docs/swagger-ui-bundle.js", headers={"accept-encoding": "gzip"})
+        yield event("GET", f"/docs/{bundle[1]}", headers={"accept-encoding": "gzip"})
 
 
 SCENARIOS = [

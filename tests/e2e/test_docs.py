@@ -1,8 +1,11 @@
 """The interactive docs over HTTP: Swagger UI's assets gzipped for clients that take it (the same
-bytes once decoded), with caching headers; identity for clients that do not. Fetched past the local
+bytes once decoded), with caching headers (the release's files, in a folder named by its version,
+immutable; the page and the document revalidated); identity for clients that do not. Fetched past the local
 emulator's own lost answers (tests/stack_files.py), as every large answer here is."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 import pytest
@@ -19,12 +22,29 @@ def fetch(base_url: str, path: str, accept_encoding: str) -> httpx.Response:
     return response
 
 
-@pytest.mark.parametrize(("path", "cache_control"), [
-    ("/docs/swagger-ui-bundle.js", "public, max-age=86400"),
-    ("/docs/swagger-ui.css", "public, max-age=86400"),
-    ("/openapi.json", "no-cache"),
-])
-def test_docs_assets_are_gzipped_when_the_client_takes_it(base_url: str, path: str, cache_control: str) -> None:
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def page_assets(base_url: str) -> dict[str, str]:
+    """The files the docs page loads, by name: `./swagger-ui-<version>/<name>` as /docs/ links them."""
+    page = fetch(base_url, "/docs/", "identity")
+    assert page.status_code == 200 and page.headers.get("cache-control") == "no-cache", page.headers
+    found = re.findall(r'"\./(swagger-ui-[0-9.]+/([\w.-]+))"', page.text)
+    return {name: f"/docs/{path}" for path, name in found}
+
+
+@pytest.mark.parametrize("name", ["swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-standalone-preset.js"])
+def test_the_release_files_are_gzipped_and_immutable(base_url: str, name: str) -> None:
+    assets = page_assets(base_url)
+    assert name in assets, assets
+    check_gzipped_when_taken(base_url, assets[name], IMMUTABLE)
+
+
+def test_the_document_is_gzipped_and_revalidated(base_url: str) -> None:
+    check_gzipped_when_taken(base_url, "/openapi.json", "no-cache")
+
+
+def check_gzipped_when_taken(base_url: str, path: str, cache_control: str) -> None:
     packed = fetch(base_url, path, "gzip")
     plain = fetch(base_url, path, "identity")
     assert packed.status_code == plain.status_code == 200, (packed.status_code, plain.status_code)

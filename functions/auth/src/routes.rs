@@ -1,7 +1,7 @@
 //! Every route of the auth function, each with its OpenAPI operation, in one place.
 
-use shared::http::Api;
 use shared::http::openapi::{Needs, Op};
+use shared::http::{Api, Routes};
 use shared::jwt::TokenPair;
 use utoipa::openapi::path::HttpMethod;
 
@@ -18,7 +18,8 @@ const SETS_COOKIE: &str = "`cookie`: the refresh token comes as the `refresh_tok
 const CLEARS_COOKIE: &str = "`cookie`: the `refresh_token` cookie is cleared (`Max-Age=0`).";
 const READS_COOKIE: &str = " A body without `refresh` then means the cookie's (no cookie: 401 `not_authenticated`).";
 
-pub fn api() -> Api<AppState> {
+/// Declared with a `Router` to serve them, or with `DocumentOnly` for the document alone.
+pub fn api<R: Routes<AppState>>() -> Api<AppState, R> {
     let public = Needs { body: true, database: true, ..Needs::default() };
     let bearer = Needs { token: true, database: true, ..Needs::default() };
     Api::new()

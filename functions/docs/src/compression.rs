@@ -1,10 +1,10 @@
 //! The interactive docs' answers, compressed and cacheable. Swagger UI's assets are compiled in
-//! already gzipped (utoipa-swagger-ui's `gzip` feature: the bundle's 1.5 MB of JavaScript is
-//! about 0.4 MB in the binary) and passed on as they are to a client whose `Accept-Encoding`
-//! takes gzip; the rare client that does not is sent them inflated. The generated answers (the
-//! initializer, `/openapi.json`) are gzipped once per cold start. Assets whose names carry no
-//! version are cached for a day; the page, its initializer and the document, which change with a
-//! deployment, are always revalidated.
+//! already gzipped (see `build.rs`: the bundle's 1.5 MB of JavaScript is about 0.4 MB in the
+//! binary) and passed on as they are to a client whose `Accept-Encoding` takes gzip; the rare
+//! client that does not is sent them inflated. The other answers (the page, `/openapi.json`) are
+//! gzipped once per cold start. The release's files, whose folder is named by its version, are
+//! cached for a year and never revalidated; the page, its initializer and the document, which
+//! change with a deployment, are always revalidated.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -19,12 +19,14 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
+use crate::swagger;
+
 /// The largest answer handled here (the bundle is about 1.5 MB inflated).
 const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Smaller answers are not worth a `Content-Encoding`.
 const MIN_BODY: usize = 1024;
-/// How long a browser may keep an asset whose name does not change with its content.
-const ASSET_MAX_AGE: &str = "public, max-age=86400";
+/// An asset whose name changes with its content: kept a year, never revalidated.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
 /// Gzipped generated answers by path, made on first request.
@@ -38,10 +40,7 @@ fn handled(path: &str) -> bool {
 
 /// The `Cache-Control` of a path's answer.
 fn cache_control(path: &str) -> &'static str {
-    match path {
-        "/docs/" | "/docs/index.html" | "/docs/swagger-initializer.js" | "/openapi.json" => REVALIDATE,
-        _ => ASSET_MAX_AGE,
-    }
+    if swagger::is_versioned_asset(path) { IMMUTABLE } else { REVALIDATE }
 }
 
 /// Whether `Accept-Encoding` takes gzip (explicitly or as `*`, and not with `q=0`).
@@ -150,9 +149,10 @@ mod tests {
     }
 
     #[test]
-    fn versionless_assets_are_cached_a_day_and_what_changes_with_a_deployment_is_revalidated() {
-        assert_eq!(cache_control("/docs/swagger-ui-bundle.js"), ASSET_MAX_AGE);
-        for path in ["/docs/", "/docs/swagger-initializer.js", "/openapi.json"] {
+    fn versioned_assets_are_immutable_and_what_changes_with_a_deployment_is_revalidated() {
+        let bundle = format!("/docs/{}/swagger-ui-bundle.js", swagger::ASSETS_FOLDER);
+        assert_eq!(cache_control(&bundle), IMMUTABLE);
+        for path in ["/docs/", "/docs/index.html", "/docs/swagger-initializer.js", "/openapi.json"] {
             assert_eq!(cache_control(path), REVALIDATE, "{path}");
         }
     }

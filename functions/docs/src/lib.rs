@@ -7,6 +7,7 @@ pub mod compression;
 pub mod config;
 pub mod health;
 pub mod routes;
+pub mod swagger;
 
 pub use config::DocsConfig;
 pub use routes::router;

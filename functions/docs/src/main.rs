@@ -6,5 +6,5 @@ use shared::config::Env;
 async fn main() -> Result<(), lambda_http::Error> {
     shared::logging::init();
     let config = DocsConfig::from_env(Env::from_process())?;
-    shared::http::run(router(&config.cors)).await
+    shared::http::run(router(&config.cors)?).await
 }

@@ -13,7 +13,7 @@ use testkit::{TestRequest, TestResponse, assert_error, assert_serves_exactly_the
 
 fn app() -> Router {
     let env = Env::from_vars([("CORS_ALLOWED_ORIGINS", "http://localhost:3000")]);
-    docs::router(&docs::DocsConfig::from_env(env).expect("valid configuration").cors)
+    docs::router(&docs::DocsConfig::from_env(env).expect("valid configuration").cors).expect("the document serialises")
 }
 
 async fn get(path: &str) -> TestResponse {
@@ -40,18 +40,26 @@ async fn unknown_routes_are_json_404s() {
 async fn the_docs_page_and_its_assets_come_from_the_function() {
     let redirect = get("/docs").await;
     assert!(redirect.status.is_redirection(), "{}", redirect.status);
+    assert_eq!(redirect.header("location"), Some("/docs/"));
     let page = get("/docs/").await;
     assert_eq!(page.status, 200);
     let html = page.body.as_str().unwrap();
-    assert!(html.contains("swagger-ui-bundle.js"), "{html}");
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"), "no remote assets");
-    for asset in ["swagger-ui-bundle.js", "swagger-ui.css", "swagger-initializer.js"] {
+    let loaded: Vec<&str> = html.split(['"', '\'']).filter_map(|text| text.strip_prefix("./")).collect();
+    assert_eq!(loaded.len(), 7, "the styles, the icons, the scripts and the initializer: {loaded:?}");
+    for asset in loaded {
         let response = get(&format!("/docs/{asset}")).await;
         assert_eq!(response.status, 200, "{asset}");
-        assert!(response.body.as_str().is_some_and(|text| text.len() > 100), "{asset}");
+        assert!(response.raw.len() > 100, "{asset}");
     }
     let initializer = get("/docs/swagger-initializer.js").await;
-    assert!(initializer.body.as_str().unwrap().contains("/openapi.json"), "the page loads our document");
+    assert!(initializer.body.as_str().unwrap().contains("\"/openapi.json\""), "the page loads our document");
+    // The release's files that the page does not load are not served (nor compiled in).
+    let folder = docs::swagger::ASSETS_FOLDER;
+    for unused in ["swagger-ui-es-bundle.js", "swagger-ui.js", "oauth2-redirect.html"] {
+        assert_error(&get(&format!("/docs/{folder}/{unused}")).await, 404, "not_found");
+    }
+    assert_error(&get("/docs/swagger-ui-bundle.js").await, 404, "not_found");
 }
 
 #[tokio::test]
@@ -63,12 +71,15 @@ async fn the_docs_are_gzipped_for_clients_that_take_it_and_cacheable() {
     let small = gzipped("/docs/swagger-initializer.js", "gzip").await;
     assert!(small.raw.len() < 1024, "under 1 KiB: not worth a Content-Encoding");
     assert_eq!((small.header("content-encoding"), small.header("cache-control")), (None, Some("no-cache")));
+    let folder = docs::swagger::ASSETS_FOLDER;
+    let immutable = "public, max-age=31536000, immutable";
     for (path, cache_control) in [
-        ("/docs/swagger-ui-bundle.js", "public, max-age=86400"),
-        ("/docs/swagger-ui.css", "public, max-age=86400"),
-        ("/docs/swagger-ui-standalone-preset.js", "public, max-age=86400"),
-        ("/openapi.json", "no-cache"),
+        (format!("/docs/{folder}/swagger-ui-bundle.js"), immutable),
+        (format!("/docs/{folder}/swagger-ui.css"), immutable),
+        (format!("/docs/{folder}/swagger-ui-standalone-preset.js"), immutable),
+        ("/openapi.json".to_owned(), "no-cache"),
     ] {
+        let path = path.as_str();
         let plain = gzipped(path, "identity").await;
         assert_eq!((plain.status.as_u16(), plain.header("content-encoding")), (200, None), "{path}");
         assert_eq!(plain.header("cache-control"), Some(cache_control), "{path}");

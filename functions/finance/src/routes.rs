@@ -1,8 +1,8 @@
 //! Every route of the finance function, each with its OpenAPI operation, in one place.
 
 use shared::calendar::{CalendarDate, Month};
-use shared::http::Api;
 use shared::http::openapi::{Needs, Op};
+use shared::http::{Api, Routes};
 use utoipa::PartialSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{RefOr, Schema};
@@ -11,7 +11,8 @@ use crate::domain::{Budget, BudgetCategory, Expense, ExpenseCategory, Summary};
 use crate::handlers::budgets;
 use crate::state::AppState;
 
-pub fn api() -> Api<AppState> {
+/// Declared with a `Router` to serve them, or with `DocumentOnly` for the document alone.
+pub fn api<R: Routes<AppState>>() -> Api<AppState, R> {
     let date: RefOr<Schema> = CalendarDate::schema();
     let month: RefOr<Schema> = Month::schema();
     let expense_parameters = [
@@ -47,11 +48,12 @@ pub fn api() -> Api<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::http::DocumentOnly;
     use testkit::documented_query_parameters;
 
     #[test]
     fn the_summary_documents_exactly_the_parameters_its_handler_takes() {
-        let document = api().openapi();
+        let document = api::<DocumentOnly>().openapi();
         assert_eq!(documented_query_parameters(&document, "/budgets/summary"), budgets::SUMMARY_PARAMETERS);
     }
 }

@@ -1,14 +1,15 @@
 //! Every route of the tasks function, each with its OpenAPI operation, in one place.
 
 use shared::calendar::CalendarDate;
-use shared::http::Api;
 use shared::http::openapi::string_schema;
+use shared::http::{Api, Routes};
 use utoipa::PartialSchema;
 
 use crate::domain::{Priority, Status, Task};
 use crate::state::AppState;
 
-pub fn api() -> Api<AppState> {
+/// Declared with a `Router` to serve them, or with `DocumentOnly` for the document alone.
+pub fn api<R: Routes<AppState>>() -> Api<AppState, R> {
     let date = CalendarDate::schema();
     let parameters = [
         ("status", "Only tasks with this status.", Status::schema()),

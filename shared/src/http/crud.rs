@@ -19,7 +19,7 @@ use utoipa::openapi::{RefOr, Schema};
 
 use super::idempotency;
 use super::response::{created, with_etag};
-use super::{Api, AuthUser, ItemId, JsonInput, QueryParams};
+use super::{Api, AuthUser, ItemId, JsonInput, QueryParams, Routes};
 use crate::error::ApiError;
 use crate::http::openapi::{self, Needs, Op};
 use crate::idempotency::IdempotencyKey;
@@ -152,9 +152,10 @@ where
     }
 }
 
-impl<S> Api<S>
+impl<S, Rs> Api<S, Rs>
 where
     S: Clone + Send + Sync + 'static,
+    Rs: Routes<S>,
     Authenticator: FromRef<S>,
 {
     /// GET on `R::COLLECTION`: one page of the caller's items, documented with `summary` and

@@ -12,7 +12,7 @@ pub mod openapi;
 pub mod query;
 pub mod response;
 
-pub use api::Api;
+pub use api::{Api, DocumentOnly, Routes};
 pub use app::{cold_start, finish, run};
 pub use auth::AuthUser;
 pub use body::{JsonBody, JsonInput};
