@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -108,6 +110,50 @@ pub async fn partition(
             None => return Ok(items),
         }
     }
+}
+
+/// How often a batch read asks again for the keys DynamoDB left unprocessed (it does so when
+/// throttled), and the pause before the first time (doubled each time after).
+const UNPROCESSED_ATTEMPTS: u32 = 4;
+const UNPROCESSED_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Reads two items of two different tables with one strongly consistent `BatchGetItem`: the
+/// same read units as two `GetItem`s, one round trip. Keys left unprocessed are asked again
+/// after a pause; still unprocessed after a few attempts, the answer is 503.
+pub async fn get_pair(
+    client: &Client,
+    first: (&str, Item),
+    second: (&str, Item),
+) -> Result<(Option<Item>, Option<Item>), ApiError> {
+    let (first_table, second_table) = (first.0.to_owned(), second.0.to_owned());
+    if first_table == second_table {
+        return Err(ApiError::internal("get_pair reads two different tables"));
+    }
+    let mut requests: HashMap<String, KeysAndAttributes> = HashMap::new();
+    for (table, key) in [first, second] {
+        let read = KeysAndAttributes::builder().keys(key).consistent_read(true).build().map_err(ApiError::internal)?;
+        requests.insert(table.to_owned(), read);
+    }
+    let mut found: HashMap<String, Item> = HashMap::new();
+    let mut pause = UNPROCESSED_FIRST_PAUSE;
+    for attempt in 1..=UNPROCESSED_ATTEMPTS {
+        let output = client.batch_get_item().set_request_items(Some(requests)).send().await?;
+        for (table, items) in output.responses.unwrap_or_default() {
+            if let Some(item) = items.into_iter().next() {
+                found.insert(table, item);
+            }
+        }
+        requests = output.unprocessed_keys.unwrap_or_default();
+        if requests.is_empty() {
+            return Ok((found.remove(&first_table), found.remove(&second_table)));
+        }
+        if attempt < UNPROCESSED_ATTEMPTS {
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+    }
+    tracing::warn!(attempts = UNPROCESSED_ATTEMPTS, "DynamoDB left keys of a batch read unprocessed; answering 503");
+    Err(ApiError::ServiceUnavailable)
 }
 
 /// Reads one item with a strongly consistent read.

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 
 use crate::config::IdentitySettings;
+use crate::dynamo::Item;
 use crate::error::ApiError;
+use crate::ids::UserId;
 use crate::jwt::{Claims, TokenService, TokenType};
 use crate::sessions::SessionDirectory;
 
@@ -41,14 +43,55 @@ impl Authenticator {
         })
     }
 
+    /// A valid access token (signature, issuer, audience, expiry, type), whose session is still
+    /// to be read.
+    pub fn signed(&self, token: &str) -> Result<SignedToken, ApiError> {
+        let claims = self.verify(token)?;
+        let session = claims.sid.clone().ok_or(ApiError::TokenNotValid)?;
+        Ok(SignedToken { claims, session, sessions: self.sessions.clone() })
+    }
+
     /// The claims of a valid access token whose session is open: one read.
     pub async fn authenticate(&self, token: &str) -> Result<Claims, ApiError> {
-        let claims = self.verify(token)?;
-        let session = claims.sid.as_deref().ok_or(ApiError::TokenNotValid)?;
-        if !self.sessions.is_open(&claims.sub, session).await? {
-            tracing::info!("access token of a session that is not open refused");
-            return Err(ApiError::TokenNotValid);
-        }
-        Ok(claims)
+        self.signed(token)?.open().await
     }
+}
+
+/// An access token whose signature and claims are valid, and whose session has not been read
+/// yet. It names its user for building keys (inside this crate only); nothing is read or written
+/// for that user before a session read, alone ([`SignedToken::open`]) or together with one of the
+/// user's items ([`SignedToken::open_reading`]), has found the session open.
+pub struct SignedToken {
+    claims: Claims,
+    session: String,
+    sessions: SessionDirectory,
+}
+
+impl SignedToken {
+    /// The user the token names, whose session may not be open.
+    pub(crate) fn owner(&self) -> &UserId {
+        &self.claims.sub
+    }
+
+    /// The claims, once the session is read and open: one read.
+    pub async fn open(self) -> Result<Claims, ApiError> {
+        let open = self.sessions.is_open(&self.claims.sub, &self.session).await?;
+        admit(self.claims, open)
+    }
+
+    /// The item `key` of `table` (the caller's, by its key), read together with the session:
+    /// still one read. 401 when the session is not open; `None` when the item does not exist.
+    pub async fn open_reading(&self, table: &str, key: Item) -> Result<Option<Item>, ApiError> {
+        let (open, item) = self.sessions.is_open_reading(&self.claims.sub, &self.session, table, key).await?;
+        admit(item, open)
+    }
+}
+
+/// `admitted` when the token's session is open; 401 otherwise.
+fn admit<T>(admitted: T, session_open: bool) -> Result<T, ApiError> {
+    if !session_open {
+        tracing::info!("access token of a session that is not open refused");
+        return Err(ApiError::TokenNotValid);
+    }
+    Ok(admitted)
 }

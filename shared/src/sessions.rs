@@ -48,4 +48,18 @@ impl SessionDirectory {
             .await?;
         Ok(output.item.is_some())
     }
+
+    /// Whether the session is open, and the item `key` of `table`, in one read
+    /// ([`dynamo::get_pair`]).
+    pub async fn is_open_reading(
+        &self,
+        owner: &UserId,
+        id: &str,
+        table: &str,
+        key: Item,
+    ) -> Result<(bool, Option<Item>), ApiError> {
+        let (session, item) =
+            dynamo::get_pair(&self.client, (self.table.as_ref(), session_key(owner, id)), (table, key)).await?;
+        Ok((session.is_some(), item))
+    }
 }

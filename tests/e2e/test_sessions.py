@@ -137,3 +137,35 @@ def test_logout_all_refuses_every_access_token_at_once(client: httpx.Client, api
     assert_accepted_everywhere(client, bystander["access"])
     fresh = login(client, user)
     assert [s["id"] for s in sessions(client, fresh["access"])] == [jwt_parts(fresh["access"])[1]["sid"]]
+
+
+def test_an_ended_session_is_refused_on_every_item_route_and_changes_nothing(
+    client: httpx.Client, api: Api, user: User
+) -> None:
+    """A GET, PUT, PATCH or DELETE of one item reads the session together with the item (one
+    DynamoDB call): the session's half still refuses the token, for an item that exists, one that
+    does not and a malformed id alike, and leaves the item as it was."""
+    leaving, staying = login(client, user), login(client, user)
+    expense = {"amount": "4.20", "category": "FOOD", "date": "2026-11-30"}
+    budget = {"amount": "100.00", "category": "FOOD", "month": "2026-11"}
+    # collection: (created with, replaced with, patched with)
+    cases = {
+        "/tasks": ({"title": "kept"}, {"title": "replaced"}, {"title": "patched"}),
+        "/expenses": (expense, {**expense, "amount": "5.00"}, {"amount": "6.00"}),
+        "/budgets": (budget, {**budget, "amount": "200.00"}, {"amount": "300.00"}),
+    }
+    created = {}
+    for collection, (body, _, _) in cases.items():
+        response = client.post(collection, json=body, headers=bearer(staying["access"]))
+        assert response.status_code == 201, response.text
+        created[collection] = response.json()
+    assert api.logout(leaving["refresh"]).status_code == 204
+    for collection, (_, replacement, change) in cases.items():
+        item = created[collection]
+        for path in [f"{collection}/{item['id']}", f"{collection}/01ARZ3NDEKTSV4RRFFQ69G5FAV", f"{collection}/x"]:
+            for method, body in [("GET", None), ("PUT", replacement), ("PATCH", change), ("DELETE", None)]:
+                response = client.request(method, path, json=body, headers=bearer(leaving["access"]))
+                assert_error(response, 401, "token_not_valid")
+        unchanged = client.get(f"{collection}/{item['id']}", headers=bearer(staying["access"]))
+        assert unchanged.status_code == 200, unchanged.text
+        assert unchanged.json() == item, unchanged.json()

@@ -574,7 +574,9 @@ async fn the_router_serves_exactly_the_documented_methods() {
 }
 
 /// Authentication is one read: a request refused right after it (a malformed id is 404 before
-/// any store call) makes exactly one DynamoDB call, and reading a task two.
+/// any store call) makes exactly one DynamoDB call, and a list two. A request on one task reads
+/// the session with the task, in one call: a GET is one call, a PATCH or DELETE two (with the
+/// write), and the session's half still refuses a token of an ended session.
 #[tokio::test]
 async fn authentication_costs_one_read_per_request() {
     let app = TestApp::new().await;
@@ -583,15 +585,35 @@ async fn authentication_costs_one_read_per_request() {
     let (client, calls) = testkit::counting_client(&app.environment.client);
     let config = TasksConfig::from_env(app.environment.env()).expect("valid test configuration");
     let router = api().serve(AppState::new(&config, client), &config.api.cors);
-    let count = |path: String| {
+    let send = |request: TestRequest| {
         let (router, token, calls) = (router.clone(), alice.token.clone(), calls.clone());
         async move {
             calls.store(0, std::sync::atomic::Ordering::SeqCst);
-            let status = call(&router, TestRequest::new("GET", &path).bearer(&token)).await.status.as_u16();
+            let status = call(&router, request.bearer(&token)).await.status.as_u16();
             (status, calls.load(std::sync::atomic::Ordering::SeqCst))
         }
     };
+    let count = |path: String| send(TestRequest::new("GET", &path));
     assert_eq!(count("/tasks/not-an-id".into()).await, (404, 1), "authentication alone");
-    assert_eq!(count(format!("/tasks/{id}")).await, (200, 2), "authentication and the read");
+    assert_eq!(count(format!("/tasks/{id}")).await, (200, 1), "authentication and the read, batched");
+    let missing = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    assert_eq!(count(format!("/tasks/{missing}")).await, (404, 1), "a missing task, batched");
     assert_eq!(count("/tasks".into()).await.1, 2, "authentication and one page");
+    let patch = TestRequest::new("PATCH", &format!("/tasks/{id}")).json(&json!({"title": "counted again"}));
+    assert_eq!(send(patch).await, (200, 2), "the read with the session, then the write");
+    let doomed = alice.create(json!({"title": "doomed"})).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(send(TestRequest::new("DELETE", &format!("/tasks/{doomed}"))).await, (204, 2), "read, then delete");
+
+    let sessions = app.environment.table("SESSIONS_TABLE");
+    let ended = app.environment.client.scan().table_name(sessions).send().await.unwrap().items.unwrap_or_default();
+    for session in ended {
+        let key = ["owner", "id"].map(|name| (name.to_owned(), session[name].clone()));
+        app.environment.client.delete_item().table_name(sessions).set_key(Some(key.into())).send().await.unwrap();
+    }
+    assert_eq!(count(format!("/tasks/{id}")).await, (401, 1), "the session ended: refused, item or not");
+    let patch = TestRequest::new("PATCH", &format!("/tasks/{id}")).json(&json!({"title": "too late"}));
+    assert_eq!(send(patch).await, (401, 1), "no write after the refusal");
+    assert_eq!(send(TestRequest::new("DELETE", &format!("/tasks/{id}"))).await, (401, 1), "no delete either");
+    assert_eq!(count(format!("/tasks/{missing}")).await, (401, 1), "401 before 404");
+    assert_eq!(count("/tasks/not-an-id".into()).await, (401, 1), "401 before a malformed id's 404");
 }

@@ -32,7 +32,7 @@ where
 
 /// The token of a Bearer `Authorization` header. No header, or another scheme, means
 /// no credentials; a Bearer header without exactly one token is an invalid token.
-fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::NotAuthenticated);
     };

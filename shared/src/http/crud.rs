@@ -17,14 +17,14 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{RefOr, Schema};
 
+use super::auth::bearer_token;
 use super::idempotency;
 use super::response::{created, with_etag};
 use super::{Api, AuthUser, ItemId, JsonInput, QueryParams, Routes};
 use crate::error::ApiError;
 use crate::http::openapi::{self, Needs, Op};
 use crate::idempotency::IdempotencyKey;
-use crate::identity::Authenticator;
-use crate::ids::UserId;
+use crate::identity::{Authenticator, SignedToken};
 use crate::resource::{OwnedItem, Resource, View};
 use crate::store::{Inserted, KeyedCreate, Listing, OwnedTable, Page, Stored};
 use crate::version::{IfMatch, Version};
@@ -91,14 +91,14 @@ pub async fn list<R: Listed>(
 }
 
 pub async fn get<R: Owned>(item: ItemOf<R>) -> Result<Response, ApiError> {
-    let stored = item.table.get(&item.owner, &item.id).await?.ok_or(ApiError::NotFound)?;
+    let stored = item.table.get_authenticated(&item.caller, &item.id).await?.ok_or(ApiError::NotFound)?;
     Ok(with_etag(stored.version, stored.view()))
 }
 
 /// PUT: full replacement; omitted fields go back to their defaults.
 pub async fn replace<R: Owned>(item: ItemOf<R>, if_match: IfMatch, body: Body<R>) -> Result<Response, ApiError> {
     let fields = body.check(R::full(body.value.clone()))?;
-    let updated = item.table.update(&item.owner, &item.id, &if_match, |current| Ok(current.successor(fields.clone())));
+    let updated = item.table.update(&item.caller, &item.id, &if_match, |current| Ok(current.successor(fields.clone())));
     let stored = updated.await?;
     Ok(with_etag(stored.version, stored.view()))
 }
@@ -107,7 +107,7 @@ pub async fn replace<R: Owned>(item: ItemOf<R>, if_match: IfMatch, body: Body<R>
 pub async fn patch<R: Owned>(item: ItemOf<R>, if_match: IfMatch, body: Body<R>) -> Result<Response, ApiError> {
     let stored = item
         .table
-        .update(&item.owner, &item.id, &if_match, |current| {
+        .update(&item.caller, &item.id, &if_match, |current| {
             let fields = body.check(current.fields.patch(body.value.clone()))?;
             Ok(current.successor(fields))
         })
@@ -116,7 +116,7 @@ pub async fn patch<R: Owned>(item: ItemOf<R>, if_match: IfMatch, body: Body<R>) 
 }
 
 pub async fn delete<R: Owned>(item: ItemOf<R>, if_match: IfMatch) -> Result<StatusCode, ApiError> {
-    item.table.remove(&item.owner, &item.id, &if_match).await?;
+    item.table.remove(&item.caller, &item.id, &if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -128,11 +128,15 @@ impl<R: Resource + Stored> Owned for R {}
 /// The body of a create, replace or patch of `R`.
 type Body<R> = JsonInput<<R as Resource>::Input>;
 
-/// The item a request on `R::COLLECTION/{id}` names, of the authenticated caller, in `R`'s
-/// table. Read in this order: the token (401), then the id (404).
+/// The item a request on `R::COLLECTION/{id}` names, of the caller, in `R`'s table. The token
+/// is checked here (401) and then the id (404); the token's session is read with the item's
+/// first read, in one call (401 when it is not open, before any 404, 412 or write), or alone
+/// first when the id is malformed. So a request with an ended session's token whose own input
+/// is refused before that read (a malformed `If-Match`, a body a PUT cannot take: 400) gets that
+/// answer instead; nothing is read or written for it either way.
 pub struct ItemOf<R> {
     table: OwnedTable<R>,
-    owner: UserId,
+    caller: SignedToken,
     id: String,
 }
 
@@ -146,9 +150,14 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let caller = AuthUser::from_request_parts(parts, state).await?;
-        let ItemId(id) = ItemId::from_request_parts(parts, state).await?;
-        Ok(Self { table: OwnedTable::from_ref(state), owner: caller.user_id, id })
+        let caller = Authenticator::from_ref(state).signed(bearer_token(parts)?)?;
+        match ItemId::from_request_parts(parts, state).await {
+            Ok(ItemId(id)) => Ok(Self { table: OwnedTable::from_ref(state), caller, id }),
+            Err(rejection) => {
+                caller.open().await?;
+                Err(rejection)
+            }
+        }
     }
 }
 

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use super::contention::Contention;
 use crate::dynamo::{self, Conditional, Item, Transaction, from_item, to_item};
 use crate::error::{ApiError, Conflict, FieldErrors};
+use crate::identity::SignedToken;
 use crate::ids::UserId;
 use crate::resource::OwnedItem;
 use crate::version::{IfMatch, Version};
@@ -197,6 +198,16 @@ impl<F: Stored> OwnedTable<F> {
         }
     }
 
+    /// The item `id` of the caller whose access token `caller` is, read together with the token's
+    /// session: one read where [`Authenticator::authenticate`] and [`OwnedTable::get`] take two.
+    /// 401 when the session is not open.
+    ///
+    /// [`Authenticator::authenticate`]: crate::identity::Authenticator::authenticate
+    pub async fn get_authenticated(&self, caller: &SignedToken, id: &str) -> Result<Option<OwnedItem<F>>, ApiError> {
+        let key = Self::key(&caller.owner().to_string(), id);
+        caller.open_reading(&self.table, key).await?.map(decode).transpose()
+    }
+
     /// Replaces `current` by `next` if the stored version is still `current`'s, moving the
     /// guard item when the unique value changes.
     async fn replace(&self, current: &OwnedItem<F>, next: &OwnedItem<F>) -> Result<(), WriteError> {
@@ -286,20 +297,22 @@ impl<F: Stored> OwnedTable<F> {
         Ok(TransactWriteItem::builder().delete(delete.build().map_err(ApiError::internal)?).build())
     }
 
-    /// Read, check `If-Match`, `apply`, write if nobody changed the item meanwhile.
-    /// `apply` gets the current item and returns its successor (version + 1). With
-    /// `If-Match` naming versions, a concurrent change is 412; without (or with `*`), the
-    /// change is applied again to the newer item until it wins ([`Contention`]).
+    /// Read (the first time together with the caller's session: 401 when it is not open),
+    /// check `If-Match`, `apply`, write if nobody changed the item meanwhile. `apply` gets the
+    /// current item and returns its successor (version + 1). With `If-Match` naming versions, a
+    /// concurrent change is 412; without (or with `*`), the change is applied again to the newer
+    /// item until it wins ([`Contention`]).
     pub async fn update(
         &self,
-        owner: &UserId,
+        caller: &SignedToken,
         id: &str,
         if_match: &IfMatch,
         apply: impl Fn(&OwnedItem<F>) -> Result<OwnedItem<F>, ApiError>,
     ) -> Result<OwnedItem<F>, ApiError> {
         let mut contention = Contention::start();
+        let mut read = self.get_authenticated(caller, id).await?;
         loop {
-            let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
+            let current = read.ok_or(ApiError::NotFound)?;
             if !if_match.matches(current.version()) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -309,14 +322,17 @@ impl<F: Stored> OwnedTable<F> {
                 Err(WriteError::Stale) if !if_match.pins_version() => contention.lost().await?,
                 Err(err) => return Err(err.into()),
             }
+            read = self.get(caller.owner(), id).await?;
         }
     }
 
-    /// Deletes the caller's item `id`, honouring `If-Match` as [`OwnedTable::update`] does.
-    pub async fn remove(&self, owner: &UserId, id: &str, if_match: &IfMatch) -> Result<(), ApiError> {
+    /// Deletes the caller's item `id`, honouring `If-Match` as [`OwnedTable::update`] does (and
+    /// reading the session with the item as it does).
+    pub async fn remove(&self, caller: &SignedToken, id: &str, if_match: &IfMatch) -> Result<(), ApiError> {
         let mut contention = Contention::start();
+        let mut read = self.get_authenticated(caller, id).await?;
         loop {
-            let current = self.get(owner, id).await?.ok_or(ApiError::NotFound)?;
+            let current = read.ok_or(ApiError::NotFound)?;
             if !if_match.matches(current.version()) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -325,6 +341,7 @@ impl<F: Stored> OwnedTable<F> {
                 Err(WriteError::Stale) if !if_match.pins_version() => contention.lost().await?,
                 Err(err) => return Err(err.into()),
             }
+            read = self.get(caller.owner(), id).await?;
         }
     }
 
