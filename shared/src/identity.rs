@@ -79,9 +79,15 @@ impl SignedToken {
         admit(self.claims, open)
     }
 
-    /// The item `key` of `table` (the caller's, by its key), read together with the session:
-    /// still one read. 401 when the session is not open; `None` when the item does not exist.
-    pub async fn open_reading(&self, table: &str, key: Item) -> Result<Option<Item>, ApiError> {
+    /// The caller's item of `table` whose key `key_of` makes from the token's user, read together
+    /// with the session: still one read. 401 when the session is not open; `None` when the item
+    /// does not exist.
+    pub async fn open_reading(
+        &self,
+        table: &str,
+        key_of: impl FnOnce(&UserId) -> Item,
+    ) -> Result<Option<Item>, ApiError> {
+        let key = key_of(&self.claims.sub);
         let (open, item) = self.sessions.is_open_reading(&self.claims.sub, &self.session, table, key).await?;
         admit(item, open)
     }

@@ -3,7 +3,7 @@
 //! Run by `local/test`, which starts DynamoDB Local and exports its endpoint.
 
 use auth::store::revocations::RevocationStore;
-use auth::{AppState, AuthConfig};
+use auth::{AppState, AuthConfig, api};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 use shared::config::Env;
@@ -630,4 +630,39 @@ async fn a_repeated_write_of_one_token_use_is_not_taken_for_reuse() {
     assert!(!store.record_use("jti-a", expires_at, "use-2").await.unwrap());
     assert!(store.revoke_token("jti-b", expires_at).await.unwrap());
     assert!(!store.revoke_token("jti-b", expires_at).await.unwrap());
+}
+
+/// GET /auth/me reads the session and the user in one call, and a refresh reads them in one
+/// call too (then marks the token used and touches the session: three in all). An ended
+/// session is refused by that one read.
+#[tokio::test]
+async fn me_and_refresh_read_the_session_with_the_user_in_one_call() {
+    let app = TestApp::new().await;
+    assert_eq!(app.register("counted", None).await.status, 201);
+    let (access, refresh) = app.tokens("counted").await;
+    let (client, calls) = testkit::counting_client(&app.client);
+    let router = api().serve(AppState::new(&app.config, client), &app.config.api.cors);
+    let send = |request: TestRequest| {
+        let (router, calls) = (router.clone(), calls.clone());
+        async move {
+            calls.store(0, std::sync::atomic::Ordering::SeqCst);
+            let response = call(&router, request).await;
+            (response, calls.load(std::sync::atomic::Ordering::SeqCst))
+        }
+    };
+    let (me, reads) = send(TestRequest::new("GET", "/auth/me").bearer(&access)).await;
+    assert_eq!((me.status.as_u16(), reads), (200, 1), "{}", me.body);
+    assert_eq!(me.body["username"], "counted");
+    let (rotated, rotation_calls) =
+        send(TestRequest::new("POST", "/auth/refresh").json(&json!({"refresh": refresh}))).await;
+    assert_eq!((rotated.status.as_u16(), rotation_calls), (200, 3), "{}", rotated.body);
+
+    let new_access = str_of(&rotated.body["access"]);
+    assert_eq!(send(TestRequest::new("POST", "/auth/logout-all").bearer(&new_access)).await.0.status, 204);
+    let (refused, reads) = send(TestRequest::new("GET", "/auth/me").bearer(&new_access)).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!((refused.body["code"].as_str(), reads), (Some("token_not_valid"), 1));
+    let (refused, _) =
+        send(TestRequest::new("POST", "/auth/refresh").json(&json!({"refresh": rotated.body["refresh"]}))).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
 }

@@ -5,7 +5,7 @@ use http::header;
 use http::request::Parts;
 
 use crate::error::ApiError;
-use crate::identity::Authenticator;
+use crate::identity::{Authenticator, SignedToken};
 use crate::ids::UserId;
 use crate::jwt::Claims;
 
@@ -27,6 +27,20 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let claims = Authenticator::from_ref(state).authenticate(bearer_token(parts)?).await?;
         Ok(Self { user_id: claims.sub, claims })
+    }
+}
+
+/// A valid access token whose session is still to be read: for a handler that reads it
+/// together with the caller's own item ([`SignedToken::open_reading`], one call).
+impl<S> FromRequestParts<S> for SignedToken
+where
+    S: Send + Sync,
+    Authenticator: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Authenticator::from_ref(state).signed(bearer_token(parts)?)
     }
 }
 

@@ -204,8 +204,8 @@ impl<F: Stored> OwnedTable<F> {
     ///
     /// [`Authenticator::authenticate`]: crate::identity::Authenticator::authenticate
     pub async fn get_authenticated(&self, caller: &SignedToken, id: &str) -> Result<Option<OwnedItem<F>>, ApiError> {
-        let key = Self::key(&caller.owner().to_string(), id);
-        caller.open_reading(&self.table, key).await?.map(decode).transpose()
+        let key_of = |owner: &UserId| Self::key(&owner.to_string(), id);
+        caller.open_reading(&self.table, key_of).await?.map(decode).transpose()
     }
 
     /// Replaces `current` by `next` if the stored version is still `current`'s, moving the

@@ -3,13 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use shared::ApiError;
-use shared::http::AuthUser;
+use shared::identity::SignedToken;
 
 use crate::domain::UserView;
 use crate::state::AppState;
 
-pub async fn me(State(state): State<AppState>, caller: AuthUser) -> Result<Json<UserView>, ApiError> {
-    let Some(user) = state.users.get(&caller.user_id).await? else {
+/// The session and the user are read in one call.
+pub async fn me(State(state): State<AppState>, caller: SignedToken) -> Result<Json<UserView>, ApiError> {
+    let Some(user) = state.users.get_caller(&caller).await? else {
         tracing::info!("access token of a user who does not exist refused");
         return Err(ApiError::TokenNotValid);
     };

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::accounts::{user_key, user_key_prefix};
 use shared::dynamo::{self, Item, Transaction, from_item, key, to_item};
+use shared::identity::SignedToken;
 use shared::ids::UserId;
 
 use crate::domain::{LoginName, User, canonical_username};
@@ -146,6 +147,19 @@ impl UserStore {
 
     async fn get_item(&self, pk: String) -> Result<Option<Item>, ApiError> {
         dynamo::get_item(&self.client, &self.table, key("pk", pk)).await
+    }
+
+    /// The caller's own user, read together with the caller's session (one call): 401 when the
+    /// session is not open.
+    pub async fn get_caller(&self, caller: &SignedToken) -> Result<Option<User>, ApiError> {
+        let item = caller.open_reading(&self.table, |id| key("pk", user_key(id))).await?;
+        item.map(|item| from_item::<UserItem>(item).map(User::from)).transpose()
+    }
+
+    /// The user `id` and the item `other` of another table (a table name and a key), in one read.
+    pub async fn get_with(&self, id: &UserId, other: (&str, Item)) -> Result<(Option<User>, Option<Item>), ApiError> {
+        let (user, other) = dynamo::get_pair(&self.client, (&self.table, key("pk", user_key(id))), other).await?;
+        Ok((user.map(|item| from_item::<UserItem>(item).map(User::from)).transpose()?, other))
     }
 
     pub async fn get(&self, id: &UserId) -> Result<Option<User>, ApiError> {
