@@ -110,9 +110,8 @@ impl Sessions {
         let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
         // This API's token ids are ULIDs; a token with another id was not issued here.
         ulid_timestamp_ms(&claims.jti).ok_or(ApiError::TokenNotValid)?;
-        // One read of both (BatchGetItem).
-        let (user, session) = self.users.get_with(&claims.sub, self.store.read_of(&claims.sub, family)).await?;
-        if user.is_none_or(|user| user.disabled) || session.is_none() {
+        let (user, open) = tokio::try_join!(self.users.get(&claims.sub), self.store.is_open(&claims.sub, family))?;
+        if user.is_none_or(|user| user.disabled) || !open {
             return Err(ApiError::TokenNotValid);
         }
         Ok(())

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use shared::ApiError;
 use shared::clock;
-use shared::dynamo::{self, ConditionalUpdate, Item, Transaction, from_item, to_item};
+use shared::dynamo::{self, ConditionalUpdate, Transaction, from_item, to_item};
 use shared::ids::UserId;
 use shared::sessions::{OWNER, SessionDirectory, session_key};
 use time::OffsetDateTime;
@@ -106,11 +106,6 @@ impl SessionStore {
             ],
         };
         Ok(dynamo::update_item_if(&self.client, &self.table, update).await?.written())
-    }
-
-    /// The table and key of `owner`'s session `id`, for a read batched with another table's.
-    pub fn read_of(&self, owner: &UserId, id: &str) -> (&str, Item) {
-        (self.table.as_ref(), session_key(owner, id))
     }
 
     /// Whether session `id` of `owner` is open: the read every function makes.

@@ -156,12 +156,6 @@ impl UserStore {
         item.map(|item| from_item::<UserItem>(item).map(User::from)).transpose()
     }
 
-    /// The user `id` and the item `other` of another table (a table name and a key), in one read.
-    pub async fn get_with(&self, id: &UserId, other: (&str, Item)) -> Result<(Option<User>, Option<Item>), ApiError> {
-        let (user, other) = dynamo::get_pair(&self.client, (&self.table, key("pk", user_key(id))), other).await?;
-        Ok((user.map(|item| from_item::<UserItem>(item).map(User::from)).transpose()?, other))
-    }
-
     pub async fn get(&self, id: &UserId) -> Result<Option<User>, ApiError> {
         match self.get_item(user_key(id)).await? {
             Some(item) => Ok(Some(from_item::<UserItem>(item)?.into())),
