@@ -25,7 +25,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let claims = Authenticator::from_ref(state).authenticate(bearer_token(parts)?).await?;
+        let claims = SignedToken::from_request_parts(parts, state).await?.open().await?;
         Ok(Self { user_id: claims.sub, claims })
     }
 }
@@ -46,7 +46,7 @@ where
 
 /// The token of a Bearer `Authorization` header. No header, or another scheme, means
 /// no credentials; a Bearer header without exactly one token is an invalid token.
-pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::NotAuthenticated);
     };

@@ -17,7 +17,6 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::HttpMethod;
 use utoipa::openapi::{RefOr, Schema};
 
-use super::auth::bearer_token;
 use super::idempotency;
 use super::response::{created, with_etag};
 use super::{Api, AuthUser, ItemId, JsonInput, QueryParams, Routes};
@@ -150,7 +149,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let caller = Authenticator::from_ref(state).signed(bearer_token(parts)?)?;
+        let caller = SignedToken::from_request_parts(parts, state).await?;
         match ItemId::from_request_parts(parts, state).await {
             Ok(ItemId(id)) => Ok(Self { table: OwnedTable::from_ref(state), caller, id }),
             Err(rejection) => {
