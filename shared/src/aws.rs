@@ -11,11 +11,14 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 use crate::config::CallBounds;
+
+mod http_client;
+
+pub use http_client::Http1Client;
 
 /// Where a function runs when `AWS_REGION` is unset (never on Lambda, which always sets it).
 const FALLBACK_REGION: &str = "us-east-1";
@@ -41,10 +44,10 @@ pub async fn sdk_config(bounds: &CallBounds) -> SdkConfig {
         .build()
 }
 
-/// HTTPS (and plain HTTP, for local endpoints) with rustls on ring, trusting the system's roots.
-/// Every AWS client of the project, the operator's CLI included, uses this one.
+/// HTTPS (and plain HTTP, for local endpoints) over HTTP/1.1 with rustls on ring, trusting the
+/// system's roots. Every AWS client of the project, the operator's CLI included, uses this one.
 pub fn https_client() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https()
+    SharedHttpClient::new(Http1Client::with_native_roots())
 }
 
 /// The SDK's standard endpoint variables: `AWS_ENDPOINT_URL_DYNAMODB` (the service id upper-cased,
