@@ -1,19 +1,18 @@
 //! Helpers for the functions' handler tests (a dev-dependency only, so none of it reaches a
 //! function's build): build the API Gateway HTTP API (payload 2.0) event a
-//! request would arrive as, turn it into the `lambda_http` request the function
-//! sees, and call a router with it in-process.
+//! request would arrive as, and have a router answer it in-process as the function does
+//! (`shared::http::gateway`), answer event and all.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
 use axum::Router;
-use http::{HeaderMap, StatusCode};
-use http_body_util::BodyExt;
+use http::{HeaderMap, HeaderName, StatusCode};
 use serde_json::{Map, Value, json};
-use tower::ServiceExt;
 
 use shared::config::{Env, JwtSettings};
+use shared::http::gateway;
 use shared::ids::UserId;
 use shared::jwt::TokenService;
 
@@ -232,12 +231,20 @@ pub fn assert_error(response: &TestResponse, status: u16, code: &str) {
 
 /// Sends `request` to `router` as API Gateway would deliver it to the function.
 pub async fn call(router: &Router, request: TestRequest) -> TestResponse {
-    let event = request.event().to_string();
-    let request = lambda_http::request::from_str(&event).expect("a valid API Gateway event");
-    let response = router.clone().oneshot(request).await.expect("infallible router");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("readable body").to_bytes();
+    let event = serde_json::from_value(request.event()).expect("a valid API Gateway event");
+    let answer = gateway::answer(router.clone(), event, None).await;
+    let status = StatusCode::from_u16(answer.status_code).expect("a valid status");
+    let mut headers = HeaderMap::new();
+    for (name, value) in &answer.headers {
+        headers.append(
+            HeaderName::try_from(name.as_str()).expect("a header name"),
+            value.parse().expect("a header value"),
+        );
+    }
+    for cookie in &answer.cookies {
+        headers.append(http::header::SET_COOKIE, cookie.parse().expect("a Set-Cookie value"));
+    }
+    let bytes = answer.body_bytes().expect("a base64 body flagged as such");
     let is_json =
         headers.get(http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     // A compressed body is left to `raw`.

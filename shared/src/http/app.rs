@@ -7,7 +7,6 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use lambda_http::RequestExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::config::{ApiSettings, ConfigError, CorsSettings, Env};
@@ -35,7 +34,10 @@ async fn access_log(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let request_id = request.lambda_context_ref().and_then(|context| HeaderValue::from_str(&context.request_id).ok());
+    let request_id = request
+        .extensions()
+        .get::<lambda_runtime::Context>()
+        .and_then(|context| HeaderValue::from_str(&context.request_id).ok());
     let mut response = next.run(request).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     tracing::info!(%method, path, status = response.status().as_u16(), elapsed_ms, "request");
@@ -100,11 +102,6 @@ pub async fn cold_start<C>(
     let key = sessions::session_key(&UserId::generate(), "WARMUP");
     dynamo::warm_up(&client, &settings.identity.sessions_table, key).await;
     Ok((config, client))
-}
-
-/// Serves `router` as a Lambda function behind API Gateway.
-pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(router).await
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod body;
 pub mod crud;
+pub mod gateway;
 pub mod idempotency;
 pub mod if_match;
 pub mod item_id;
@@ -13,8 +14,9 @@ pub mod query;
 pub mod response;
 
 pub use api::{Api, DocumentOnly, Routes};
-pub use app::{cold_start, finish, run};
+pub use app::{cold_start, finish};
 pub use auth::AuthUser;
 pub use body::{JsonBody, JsonInput};
+pub use gateway::run;
 pub use item_id::ItemId;
 pub use query::QueryParams;
