@@ -129,6 +129,7 @@ def client(base_url: str) -> httpx.Client:
 class User:
     label: str
     username: str
+    password: str
     id: str
     access: str
     task_ids: list[str] = field(default_factory=list)
@@ -144,11 +145,17 @@ def register_and_login(http: httpx.Client, label: str) -> User:
     response = http.post("/auth/register", json={"username": username, "password": password})
     if response.status_code != 201:
         raise SystemExit(f"load: registering {username} failed: {response.status_code} {response.text[:300]}")
-    user_id = response.json()["id"]
-    response = http.post("/auth/login", json={"username": username, "password": password})
+    user = User(label, username, password, response.json()["id"], "")
+    log_in(http, user)
+    return user
+
+
+def log_in(http: httpx.Client, user: User) -> None:
+    """A fresh access token: seeding many tasks can outlast the first one (15 minutes)."""
+    response = http.post("/auth/login", json={"username": user.username, "password": user.password})
     if response.status_code != 200:
-        raise SystemExit(f"load: logging in {username} failed: {response.status_code} {response.text[:300]}")
-    return User(label, username, user_id, response.json()["access"])
+        raise SystemExit(f"load: logging in {user.username} failed: {response.status_code} {response.text[:300]}")
+    user.access = response.json()["access"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -356,6 +363,8 @@ def main() -> int:
     big.task_ids = [item["id"]["S"] for item in big_items]
 
     with client(args.base_url) as http:
+        for user in (small, big):
+            log_in(http, user)
         probe = big_items[len(big_items) // 2]
         response = http.get(f"/tasks/{probe['id']['S']}", headers=big.headers)
         if response.status_code != 200 or response.json() != view_of(probe):

@@ -116,11 +116,11 @@ pub fn request_from(event: HttpEvent) -> Result<Request<Body>, ApiError> {
     let headers = request.headers_mut();
     for (name, value) in event.headers {
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| malformed("headers"))?;
-        let value = HeaderValue::from_str(&value).map_err(|_| malformed("headers"))?;
+        let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| malformed("headers"))?;
         headers.append(name, value);
     }
     if let Some(cookies) = event.cookies.filter(|cookies| !cookies.is_empty()) {
-        let cookie = HeaderValue::from_str(&cookies.join("; ")).map_err(|_| malformed("cookies"))?;
+        let cookie = HeaderValue::from_bytes(cookies.join("; ").as_bytes()).map_err(|_| malformed("cookies"))?;
         headers.insert(header::COOKIE, cookie);
     }
     Ok(request)
@@ -226,6 +226,16 @@ mod tests {
         let refused = answer(echo(), malformed, None).await;
         assert_eq!(refused.status_code, 400);
         assert_eq!(json_of(&refused)["code"], "parse_error");
+    }
+
+    #[tokio::test]
+    async fn header_values_beyond_ascii_pass_and_control_characters_are_the_contracts_400() {
+        let accented = event("GET", "/things/1", "", json!({ "headers": { "user-agent": "Büro-App/1.0" } }));
+        let seen = answer(echo(), accented, None).await;
+        assert_eq!(seen.status_code, 200);
+        let control = event("GET", "/things/1", "", json!({ "headers": { "x-note": "line\nbreak" } }));
+        let refused = answer(echo(), control, None).await;
+        assert_eq!((refused.status_code, json_of(&refused)["code"].as_str()), (400, Some("parse_error")));
     }
 
     #[tokio::test]
