@@ -21,25 +21,26 @@ use tower::ServiceExt;
 
 use crate::error::ApiError;
 
-/// The fields of an HTTP API request event that a request is made of.
+/// The fields of an HTTP API request event that a request is made of. Any of the optional ones
+/// may also come as `null` (the local emulator sends `"rawQueryString": null`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpEvent {
     request_context: EventContext,
     #[serde(default)]
-    raw_path: String,
+    raw_path: Option<String>,
     #[serde(default)]
-    raw_query_string: String,
+    raw_query_string: Option<String>,
     /// Lower-case names; a repeated header's values are joined with commas.
     #[serde(default)]
-    headers: BTreeMap<String, String>,
+    headers: Option<BTreeMap<String, String>>,
     /// The `Cookie` header's pairs, which API Gateway takes out of `headers`.
     #[serde(default)]
     cookies: Option<Vec<String>>,
     #[serde(default)]
     body: Option<String>,
     #[serde(default)]
-    is_base64_encoded: bool,
+    is_base64_encoded: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,7 +61,8 @@ pub struct HttpAnswer {
     /// A repeated header's values joined with commas, as API Gateway expects; `Set-Cookie` goes
     /// in `cookies`.
     pub headers: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Always present, if empty: `cargo lambda watch` refuses an answer without it.
+    #[serde(default)]
     pub cookies: Vec<String>,
     pub body: String,
     pub is_base64_encoded: bool,
@@ -102,19 +104,20 @@ pub async fn answer(router: Router, event: HttpEvent, context: Option<Context>) 
 pub fn request_from(event: HttpEvent) -> Result<Request<Body>, ApiError> {
     let malformed = |what: &str| ApiError::ParseError(format!("The request's {what} could not be read."));
     let method = Method::from_bytes(event.request_context.http.method.as_bytes()).map_err(|_| malformed("method"))?;
-    let path_and_query = match event.raw_query_string.as_str() {
-        "" => event.raw_path,
-        query => format!("{}?{query}", event.raw_path),
+    let path = event.raw_path.unwrap_or_else(|| "/".to_owned());
+    let path_and_query = match event.raw_query_string.as_deref() {
+        None | Some("") => path,
+        Some(query) => format!("{path}?{query}"),
     };
     let uri = Uri::try_from(path_and_query).map_err(|_| malformed("path"))?;
-    let body = match (event.body, event.is_base64_encoded) {
+    let body = match (event.body, event.is_base64_encoded.unwrap_or(false)) {
         (None, _) => Body::empty(),
         (Some(text), false) => Body::from(text),
         (Some(encoded), true) => Body::from(BASE64.decode(encoded).map_err(|_| malformed("body"))?),
     };
     let mut request = Request::builder().method(method).uri(uri).body(body).map_err(|_| malformed("path"))?;
     let headers = request.headers_mut();
-    for (name, value) in event.headers {
+    for (name, value) in event.headers.unwrap_or_default() {
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| malformed("headers"))?;
         let value = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| malformed("headers"))?;
         headers.append(name, value);
@@ -239,6 +242,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn optional_fields_may_be_null_as_the_local_emulator_sends_them() {
+        let nulls = json!({ "rawQueryString": null, "cookies": null, "body": null, "isBase64Encoded": null });
+        let seen = answer(echo(), event("GET", "/things/1", "", nulls), None).await;
+        assert_eq!(seen.status_code, 200);
+        assert_eq!(json_of(&seen)["query"], Value::Null);
+        let bare: HttpEvent = serde_json::from_value(json!({ "requestContext": { "http": { "method": "GET" } } }))
+            .expect("an event of only a method");
+        assert_eq!(answer(echo(), bare, None).await.status_code, 404);
+    }
+
+    #[tokio::test]
     async fn a_path_that_is_no_uri_is_the_contracts_400() {
         let refused = answer(echo(), event("GET", "/things/a b", "", json!({})), None).await;
         assert_eq!(refused.status_code, 400);
@@ -305,7 +319,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&answer).expect("serialisable"),
-            json!({ "statusCode": 204, "headers": { "etag": "\"v2\"" }, "body": "", "isBase64Encoded": false })
+            json!({ "statusCode": 204, "headers": { "etag": "\"v2\"" }, "cookies": [], "body": "", "isBase64Encoded": false })
         );
     }
 }
