@@ -41,10 +41,18 @@ impl Sessions {
     }
 
     /// Exchanges a refresh token for a new pair of its session; the presented one is used up.
+    ///
+    /// The session is not read: the write that moves it on is conditional on its item, which
+    /// every way a login ends deletes, so an ended session is refused by that write (its token,
+    /// used up on the way, was dead anyway). The account is read, alongside the first write: a
+    /// deleted or disabled account's tokens are refused whatever became of its sessions.
     pub async fn rotate(&self, refresh: &str) -> Result<TokenPair, ApiError> {
-        let claims = self.verify_refresh(refresh).await?;
-        self.use_up(&claims).await?;
-        let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
+        let claims = self.tokens.verify(refresh, TokenType::Refresh)?;
+        let family = issued_here(&claims)?;
+        let (user, ()) = tokio::try_join!(self.users.get(&claims.sub), self.use_up(&claims))?;
+        if user.is_none_or(|user| user.disabled) {
+            return Err(ApiError::TokenNotValid);
+        }
         let now = clock::now();
         if !self.store.touch(&claims.sub, family, now, now + self.tokens.refresh_ttl()).await? {
             return Err(ApiError::TokenNotValid);
@@ -107,9 +115,7 @@ impl Sessions {
     /// A refresh token is alive while its user exists and its session is open (every way a
     /// session ends deletes its item: logout, logout-all, a replayed token, a password change).
     async fn ensure_active(&self, claims: &Claims) -> Result<(), ApiError> {
-        let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
-        // This API's token ids are ULIDs; a token with another id was not issued here.
-        ulid_timestamp_ms(&claims.jti).ok_or(ApiError::TokenNotValid)?;
+        let family = issued_here(claims)?;
         let (user, open) = tokio::try_join!(self.users.get(&claims.sub), self.store.is_open(&claims.sub, family))?;
         if user.is_none_or(|user| user.disabled) || !open {
             return Err(ApiError::TokenNotValid);
@@ -127,4 +133,12 @@ impl Sessions {
         tracing::warn!(user = %claims.sub, "refresh token reused; revoked every token of that login");
         Err(ApiError::TokenNotValid)
     }
+}
+
+/// The session a refresh token belongs to, if this API issued it: its family, and an id that is a
+/// ULID as every id issued here is.
+fn issued_here(claims: &Claims) -> Result<&str, ApiError> {
+    let family = claims.family.as_deref().ok_or(ApiError::TokenNotValid)?;
+    ulid_timestamp_ms(&claims.jti).ok_or(ApiError::TokenNotValid)?;
+    Ok(family)
 }
