@@ -68,19 +68,20 @@ class Request:
         return call.lambda_cost() + call.dynamodb_cost() + HTTP_API_PER_REQUEST + self.live_update_cost()
 
 
-# CPU: the after-build's mean of two runs (2026-12-04); calls and units: capacity.md of the same day.
-# GET and PATCH of one task: fde9bf4's means (the session read with the task, one call fewer).
+# CPU: perrequest.py, 2026-12-05, the mean of two runs of 74d32ad (the SDK's HTTP client and the API
+# Gateway adapter the project's own), refresh of 0c0f445 (three calls); login of one run; the writes
+# of expenses and budgets as a task's. Calls and units: capacity.md of the same builds.
 REQUESTS = {
-    "login": Request("POST /auth/login", Invocation(1024, 18.0, 6, 2, 7), False),
-    "refresh": Request("POST /auth/refresh", Invocation(1024, 1.05, 4, 2, 2), False),
-    "get": Request("GET /tasks/{id}", Invocation(512, 0.37, 1, 2, 0), False),
-    "list": Request("GET /tasks (a page of 20)", Invocation(512, 0.78, 2, 2, 0), False),
-    "create": Request("POST /tasks", Invocation(512, 0.63, 2, 1, 1), True),
-    "patch": Request("PATCH /tasks/{id}", Invocation(512, 0.64, 2, 2, 1), True),
-    "expense": Request("POST /expenses", Invocation(512, 0.63, 2, 1, 2), True),
-    "expenses": Request("GET /expenses (a month)", Invocation(512, 0.78, 2, 3, 0), False),
-    "budget": Request("POST /budgets", Invocation(512, 0.63, 2, 1, 6), True),
-    "summary": Request("GET /budgets/summary", Invocation(512, 1.10, 2, 4, 0), False),
+    "login": Request("POST /auth/login", Invocation(1024, 14.9, 6, 2, 7), False),
+    "refresh": Request("POST /auth/refresh", Invocation(1024, 0.57, 2, 1, 2), False),
+    "get": Request("GET /tasks/{id}", Invocation(512, 0.31, 1, 2, 0), False),
+    "list": Request("GET /tasks (a page of 20)", Invocation(512, 0.57, 2, 2, 0), False),
+    "create": Request("POST /tasks", Invocation(512, 0.45, 2, 1, 1), True),
+    "patch": Request("PATCH /tasks/{id}", Invocation(512, 0.48, 2, 2, 1), True),
+    "expense": Request("POST /expenses", Invocation(512, 0.45, 2, 1, 2), True),
+    "expenses": Request("GET /expenses (a month)", Invocation(512, 0.57, 2, 3, 0), False),
+    "budget": Request("POST /budgets", Invocation(512, 0.45, 2, 1, 6), True),
+    "summary": Request("GET /budgets/summary", Invocation(512, 0.70, 2, 4, 0), False),
 }
 
 # A month of one user with 1,000 tasks: the app opened every day for about an hour.
