@@ -13,7 +13,7 @@ use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -42,31 +42,45 @@ pub struct Http1Client {
     connectors: Mutex<HashMap<Timeouts, SharedHttpConnector>>,
 }
 
+/// The TLS settings that trust the system's roots, read and parsed once per process: a function
+/// with two AWS clients (DynamoDB and SES, say) builds two `Http1Client`s at its cold start.
+static NATIVE_TLS: LazyLock<Arc<ClientConfig>> = LazyLock::new(|| {
+    let native = rustls_native_certs::load_native_certs();
+    if !native.errors.is_empty() {
+        tracing::warn!(errors = ?native.errors, "some system root certificates could not be loaded");
+    }
+    let mut roots = RootCertStore::empty();
+    let (_, unparsable) = roots.add_parsable_certificates(native.certs);
+    if unparsable > 0 {
+        tracing::warn!(unparsable, "some system root certificates could not be parsed");
+    }
+    tls_trusting(roots)
+});
+
 impl Http1Client {
     /// Trusts the system's root certificates.
     pub fn with_native_roots() -> Self {
-        let native = rustls_native_certs::load_native_certs();
-        if !native.errors.is_empty() {
-            tracing::warn!(errors = ?native.errors, "some system root certificates could not be loaded");
-        }
-        let mut roots = RootCertStore::empty();
-        let (_, unparsable) = roots.add_parsable_certificates(native.certs);
-        if unparsable > 0 {
-            tracing::warn!(unparsable, "some system root certificates could not be parsed");
-        }
-        Self::trusting(roots)
+        Self::with_tls(Arc::clone(&NATIVE_TLS))
     }
 
     /// Trusts exactly `roots`.
     pub fn trusting(roots: RootCertStore) -> Self {
-        let tls =
-            ClientConfig::builder_with_provider(Arc::new(sdk_cipher_suites(rustls::crypto::ring::default_provider())))
-                .with_safe_default_protocol_versions()
-                .expect("ring supports TLS 1.2 and 1.3")
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        Self { tls: Arc::new(tls), connectors: Mutex::default() }
+        Self::with_tls(tls_trusting(roots))
     }
+
+    fn with_tls(tls: Arc<ClientConfig>) -> Self {
+        Self { tls, connectors: Mutex::default() }
+    }
+}
+
+fn tls_trusting(roots: RootCertStore) -> Arc<ClientConfig> {
+    let provider = Arc::new(sdk_cipher_suites(rustls::crypto::ring::default_provider()));
+    let tls = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(tls)
 }
 
 /// The suites the AWS SDK's own rustls client offers: AEAD only, forward secrecy only.
