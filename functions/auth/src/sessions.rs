@@ -49,8 +49,8 @@ impl Sessions {
     pub async fn rotate(&self, refresh: &str) -> Result<TokenPair, ApiError> {
         let claims = self.tokens.verify(refresh, TokenType::Refresh)?;
         let family = issued_here(&claims)?;
-        let (user, ()) = tokio::try_join!(self.users.get(&claims.sub), self.use_up(&claims))?;
-        if user.is_none_or(|user| user.disabled) {
+        let (usable, ()) = tokio::try_join!(self.account_usable(&claims.sub), self.use_up(&claims))?;
+        if !usable {
             return Err(ApiError::TokenNotValid);
         }
         let now = clock::now();
@@ -116,11 +116,17 @@ impl Sessions {
     /// session ends deletes its item: logout, logout-all, a replayed token, a password change).
     async fn ensure_active(&self, claims: &Claims) -> Result<(), ApiError> {
         let family = issued_here(claims)?;
-        let (user, open) = tokio::try_join!(self.users.get(&claims.sub), self.store.is_open(&claims.sub, family))?;
-        if user.is_none_or(|user| user.disabled) || !open {
+        let (usable, open) =
+            tokio::try_join!(self.account_usable(&claims.sub), self.store.is_open(&claims.sub, family))?;
+        if !usable || !open {
             return Err(ApiError::TokenNotValid);
         }
         Ok(())
+    }
+
+    /// Whether `user`'s account still exists and is not disabled.
+    async fn account_usable(&self, user: &UserId) -> Result<bool, ApiError> {
+        Ok(self.users.get(user).await?.is_some_and(|user| !user.disabled))
     }
 
     /// Marks the token used; a second use revokes its whole login.
