@@ -10,7 +10,10 @@ The mailer's scenario sends through a stand-in for SES v2 (here, answering every
 user registered through the auth binary; the purge's scenario writes each account's items straight
 into DynamoDB Local (as purge.py does) before the stream record that reports its deletion.
 
-Usage: perrequest.py BIN_DIR [--requests N] [--warmup N] [--only NAME ...]
+Usage: perrequest.py BIN_DIR [--requests N] [--warmup N] [--only NAME ...] [--against OTHER_BIN_DIR ...]
+With --against, each scenario runs every build's process side by side, the requests taking turns
+(one to each build, then again), so that a before and an after meet the same moments of a noisy
+machine: compare them within one table, not across runs.
 The environment names the tables, the JWT settings and the DynamoDB endpoint (local/bench/run sets
 them). Prints a Markdown table; exits 1 if any request answered another status than expected.
 """
@@ -18,6 +21,7 @@ them). Prints a Markdown table; exits 1 if any request answered another status t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -226,6 +230,13 @@ def created_task(bench: Bench, token: str) -> str:
     return answer_json(answer)["id"]
 
 
+def unauthenticated_lists(bench: Bench) -> Iterator[bytes]:
+    """A request that makes no DynamoDB call: what the Runtime API exchange, the event's parsing,
+    routing, the answer and its log line cost on their own."""
+    while True:
+        yield event("GET", "/tasks")
+
+
 def task_gets(bench: Bench) -> Iterator[bytes]:
     token = signed_access_token()
     task = created_task(bench, token)
@@ -301,10 +312,10 @@ def ses_stand_in() -> "SesStandIn":
 
 
 class SesStandIn:
-    """Answers every SES v2 SendEmail with a new message id, and counts them."""
+    """Answers every SES v2 SendEmail with a new message id, and counts them per recipient."""
 
     def __init__(self) -> None:
-        self.sent = 0
+        self.sent: dict[str, int] = {}
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -318,10 +329,12 @@ class SesStandIn:
                 pass
 
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                request = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 found = self.path == "/v2/email/outbound-emails"
                 body = json.dumps({"MessageId": str(uuid.uuid4())}).encode() if found else b"{}"
-                outer.sent += found
+                if found:
+                    for address in json.loads(request).get("Destination", {}).get("ToAddresses", []):
+                        outer.sent[address] = outer.sent.get(address, 0) + 1
                 self.send_response(200 if found else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -350,7 +363,7 @@ def mails_sent(bench: Bench) -> Iterator[bytes]:
     assert answer.get("statusCode") == 201, answer
     owner = answer_json(answer)["id"]
     dynamodb, table, ses = bench.dynamodb, os.environ["MAIL_TABLE"], ses_stand_in()
-    sequence, sent_before = 0, ses.sent
+    sequence = 0
     while True:
         sequence += 1
         keys = {"owner": {"S": owner}, "id": {"S": f"MAIL#{new_ulid()}"}}
@@ -360,7 +373,7 @@ def mails_sent(bench: Bench) -> Iterator[bytes]:
             "expires_at": {"N": str(int(time.time()) + 86_400)}, "attempts": {"N": "0"}, "counted": {"BOOL": False}})
         yield json.dumps({"Records": [stream_record("MAIL_TABLE", sequence, "INSERT", keys, NewImage=keys)]}).encode()
         # Not dropped: every entry went out through SES.
-        assert ses.sent - sent_before == sequence, f"{sequence} mails requested, {ses.sent - sent_before} sent"
+        assert ses.sent.get(email) == sequence, f"{sequence} mails requested, {ses.sent.get(email)} sent"
 
 
 def purges(bench: Bench) -> Iterator[bytes]:
@@ -400,6 +413,7 @@ def swagger_bundles(bench: Bench) -> Iterator[bytes]:
 SCENARIOS = [
     Scenario("POST /auth/login", "auth", 200, logins),
     Scenario("POST /auth/refresh", "auth", 200, refreshes),
+    Scenario("GET /tasks without a token (401, no DynamoDB call)", "tasks", 401, unauthenticated_lists),
     Scenario("GET /tasks/{id}", "tasks", 200, task_gets),
     Scenario("POST /tasks", "tasks", 201, task_creates),
     Scenario("PATCH /tasks/{id}", "tasks", 200, task_patches),
@@ -429,33 +443,56 @@ def memory_kib(pid: int) -> dict[str, int]:
     return values
 
 
-def run(scenario: Scenario, bin_dir: Path, warmup: int, requests: int) -> dict:
-    with Function(bin_dir, scenario.binary, scenario.env()) as function:
-        return measured(scenario, Bench(function, bin_dir), warmup, requests)
+def run(scenario: Scenario, bin_dirs: list[Path], warmup: int, requests: int) -> list[dict]:
+    with contextlib.ExitStack() as stack:
+        benches = [Bench(stack.enter_context(Function(bin_dir, scenario.binary, scenario.env())), bin_dir)
+                   for bin_dir in bin_dirs]
+        return measured(scenario, benches, warmup, requests)
 
 
-def measured(scenario: Scenario, bench: Bench, warmup: int, requests: int) -> dict:
-    process = bench.function.process
-    source = scenario.requests(bench)
-    unexpected: dict[str, int] = {}
-    answer = None
-    start_cpu = start_wall = 0.0
-    for index in range(warmup + requests):
-        if index == warmup:
-            start_cpu, start_wall = cpu_ms(process.pid), time.perf_counter()
-        body = next(source) if answer is None else source.send(answer)
-        answer = bench.call(body)
-        if scenario.status is None and answer != {"batchItemFailures": []}:
-            unexpected["failed records"] = unexpected.get("failed records", 0) + 1
-        elif scenario.status is not None and answer.get("statusCode") != scenario.status:
+class Driver:
+    """One build's process under a scenario: its requests, their answers, and what they cost."""
+
+    def __init__(self, scenario: Scenario, bench: Bench) -> None:
+        self.scenario, self.bench = scenario, bench
+        self.source = scenario.requests(bench)
+        self.answer: dict | None = None
+        self.unexpected: dict[str, int] = {}
+        self.start_cpu = self.wall = 0.0
+
+    def start_measuring(self) -> None:
+        self.start_cpu, self.wall = cpu_ms(self.bench.function.process.pid), 0.0
+
+    def step(self) -> None:
+        began = time.perf_counter()
+        body = next(self.source) if self.answer is None else self.source.send(self.answer)
+        self.answer = answer = self.bench.call(body)
+        self.wall += time.perf_counter() - began
+        if self.scenario.status is None and answer != {"batchItemFailures": []}:
+            self.unexpected["failed records"] = self.unexpected.get("failed records", 0) + 1
+        elif self.scenario.status is not None and answer.get("statusCode") != self.scenario.status:
             key = str(answer.get("statusCode"))
-            unexpected[key] = unexpected.get(key, 0) + 1
-    cpu = cpu_ms(process.pid) - start_cpu
-    wall = (time.perf_counter() - start_wall) * 1000
-    memory = memory_kib(process.pid)
-    return {"name": scenario.name, "binary": scenario.binary, "requests": requests, "cpu_ms": cpu / requests,
-            "wall_ms": wall / requests, "hwm_mb": memory["VmHWM"] / 1024, "rss_mb": memory["VmRSS"] / 1024,
-            "unexpected": unexpected}
+            self.unexpected[key] = self.unexpected.get(key, 0) + 1
+
+    def result(self, requests: int) -> dict:
+        pid = self.bench.function.process.pid
+        memory = memory_kib(pid)
+        return {"name": self.scenario.name, "binary": self.scenario.binary, "bin_dir": self.bench.bin_dir,
+                "requests": requests, "cpu_ms": (cpu_ms(pid) - self.start_cpu) / requests,
+                "wall_ms": self.wall * 1000 / requests, "hwm_mb": memory["VmHWM"] / 1024,
+                "rss_mb": memory["VmRSS"] / 1024, "unexpected": self.unexpected}
+
+
+def measured(scenario: Scenario, benches: list[Bench], warmup: int, requests: int) -> list[dict]:
+    """Each build's process serves warmup + requests events; with several builds they take turns,
+    one request each, so that whatever else this machine does falls on all of them alike."""
+    drivers = [Driver(scenario, bench) for bench in benches]
+    for index in range(warmup + requests):
+        for driver in drivers:
+            if index == warmup:
+                driver.start_measuring()
+            driver.step()
+    return [driver.result(requests) for driver in drivers]
 
 
 def turn_streams_off() -> None:
@@ -476,18 +513,26 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--only", nargs="*", default=None, help="scenario names that start with these")
+    parser.add_argument("--against", type=Path, action="append", default=[], metavar="BIN_DIR",
+                        help="other builds' binaries, run side by side with BIN_DIR's, taking turns request by request")
     args = parser.parse_args()
     chosen = [s for s in SCENARIOS if not args.only or any(s.name.startswith(o) for o in args.only)]
+    bin_dirs = [args.bin_dir, *args.against]
     turn_streams_off()
-    print(f"| request ({args.requests} after {args.warmup} warm-up) | function | CPU per request | wall per request | VmHWM | VmRSS after |")
-    print("|---|---|---:|---:|---:|---:|")
+    build = " | build" if args.against else ""
+    ratio = " | CPU against the first" if args.against else ""
+    print(f"| request ({args.requests} after {args.warmup} warm-up){build} | function | CPU per request | wall per request | VmHWM | VmRSS after{ratio} |")
+    print(f"|---{'|---' if build else ''}|---|---:|---:|---:|---:{'|---:' if ratio else ''}|")
     failed = False
     for scenario in chosen:
-        result = run(scenario, args.bin_dir, args.warmup, args.requests)
-        note = f" (unexpected: {result['unexpected']})" if result["unexpected"] else ""
-        failed |= bool(result["unexpected"])
-        print(f"| {result['name']}{note} | {result['binary']} | {result['cpu_ms']:.3f} ms | {result['wall_ms']:.2f} ms | "
-              f"{result['hwm_mb']:.1f} MB | {result['rss_mb']:.1f} MB |", flush=True)
+        results = run(scenario, bin_dirs, args.warmup, args.requests)
+        for result in results:
+            note = f" (unexpected: {result['unexpected']})" if result["unexpected"] else ""
+            failed |= bool(result["unexpected"])
+            which = f" | {result['bin_dir']}" if build else ""
+            against = f" | {result['cpu_ms'] / results[0]['cpu_ms']:.2f}" if ratio else ""
+            print(f"| {result['name']}{note}{which} | {result['binary']} | {result['cpu_ms']:.3f} ms | {result['wall_ms']:.2f} ms | "
+                  f"{result['hwm_mb']:.1f} MB | {result['rss_mb']:.1f} MB{against} |", flush=True)
     sys.exit(1 if failed else 0)
 
 
