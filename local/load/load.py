@@ -240,6 +240,57 @@ def seed(ddb, table: str, owners: list[str], per_owner: int, deadline: Deadline,
 # Measuring
 
 
+FUNCTIONS = frozenset({"auth", "tasks", "finance", "docs", "realtime", "mailer", "purge"})
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def processes() -> dict[int, tuple[int, str, float]]:
+    """Every process: pid -> (parent pid, command name, CPU ms it has used, user + system)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        name, rest = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+        table[int(entry.name)] = (int(rest[1]), name, (int(rest[11]) + int(rest[12])) * 1000 / CLOCK_TICKS)
+    return table
+
+
+@dataclass
+class CpuShares:
+    """CPU used so far by the stack's parts: the functions' processes, the rest of `cargo lambda
+    watch`'s process tree (the emulator: its router and runtime API), and DynamoDB Local's."""
+    watch_pid: int
+    dynamodb_pid: int
+
+    PARTS = ("functions", "cargo lambda watch", "DynamoDB Local")
+
+    def sample(self) -> dict[str, float]:
+        table = processes()
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _, _) in table.items():
+            children.setdefault(parent, []).append(pid)
+
+        def tree(root: int) -> list[int]:
+            found, todo = [], [root]
+            while todo:
+                pid = todo.pop()
+                if pid in table:
+                    found.append(pid)
+                    todo.extend(children.get(pid, []))
+            return found
+
+        shares = dict.fromkeys(self.PARTS, 0.0)
+        for pid in tree(self.watch_pid):
+            _, name, cpu = table[pid]
+            shares["functions" if name in FUNCTIONS else "cargo lambda watch"] += cpu
+        shares["DynamoDB Local"] = sum(table[pid][2] for pid in tree(self.dynamodb_pid))
+        return shares
+
+
 @dataclass
 class Result:
     endpoint: str
@@ -248,6 +299,8 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     failures: list[str]
+    # CPU ms per request of each part of the stack (CpuShares.PARTS), when the stack's pids are known.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -338,6 +391,8 @@ def main() -> int:
                         help="GET /tasks p50 of the big user over the small one's above which the list is not flat")
     parser.add_argument("--time-limit", type=float, default=480, help="seconds for the whole run")
     parser.add_argument("--stack-info", default="", help="a line about the stack, printed with the table")
+    parser.add_argument("--watch-pid", type=int, help="cargo lambda watch's pid: CPU per request of its processes")
+    parser.add_argument("--dynamodb-pid", type=int, help="DynamoDB Local's pid: CPU per request of its processes")
     args = parser.parse_args()
     if args.other_tasks % args.other_users:
         parser.error("--other-tasks must be a multiple of --other-users")
@@ -408,13 +463,18 @@ def main() -> int:
 
     # 4. Measure: endpoint by endpoint, the two users back to back (so that their figures share conditions).
     results: list[Result] = []
+    shares = CpuShares(args.watch_pid, args.dynamodb_pid) if args.watch_pid and args.dynamodb_pid else None
     plans = {user.label: requests_for(user, args.concurrency) for user in (small, big)}
     for endpoint in plans["small"]:
         for user in (small, big):
             make, expect = plans[user.label][endpoint]
             deadline.check(f"measuring {endpoint}")
             warm = run_phase(args.base_url, user, endpoint, make, expect, args.warmup, args.concurrency, deadline)
+            before = shares.sample() if shares else {}
             result = run_phase(args.base_url, user, endpoint, make, expect, args.requests, args.concurrency, deadline)
+            if shares and result.requests:
+                after = shares.sample()
+                result.cpu_ms = {part: (after[part] - before[part]) / result.requests for part in CpuShares.PARTS}
             result.failures = warm.failures + result.failures
             results.append(result)
             log(f"{endpoint:<30} {user.label:<5} {result.requests} req, {result.rate:6.1f} req/s, "
@@ -433,14 +493,19 @@ def main() -> int:
     ]
     if args.stack_info:
         lines += ["", args.stack_info]
+    cpu_header = "".join(f" {part} CPU/req |" for part in CpuShares.PARTS) if shares else ""
     lines += [
         "",
-        "| endpoint | user | requests | req/s | p50 ms | p99 ms | failed |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        f"| endpoint | user | requests | req/s | p50 ms | p99 ms | failed |{cpu_header}",
+        "|---|---|---:|---:|---:|---:|---:|" + ("---:|" * len(CpuShares.PARTS) if shares else ""),
     ]
     for r in results:
+        cpu = "".join(f" {r.cpu_ms[part]:.2f} ms |" for part in CpuShares.PARTS) if r.cpu_ms else ""
         lines.append(f"| {r.endpoint} | {names[r.user]} | {r.requests} | {r.rate:.1f} | {r.percentile(50):.1f} | "
-                     f"{r.percentile(99):.1f} | {len(r.failures)} |")
+                     f"{r.percentile(99):.1f} | {len(r.failures)} |{cpu}")
+    if shares:
+        lines += ["", "CPU/req: CPU time (user + system, from /proc) each part of the stack used over a row's "
+                  "measured requests, divided by their number; the load generator's own is in none of them."]
 
     def find(endpoint: str, label: str) -> Result:
         return next(r for r in results if r.endpoint == endpoint and r.user == label)
@@ -476,7 +541,8 @@ def main() -> int:
     (out / f"load-{stamp}.json").write_text(json.dumps(
         [{"endpoint": r.endpoint, "user": names[r.user], "requests": r.requests, "seconds": r.seconds,
           "req_per_s": r.rate, "p50_ms": r.percentile(50), "p99_ms": r.percentile(99),
-          "mean_ms": statistics.fmean(r.latencies_ms) if r.latencies_ms else None, "failed": len(r.failures)}
+          "mean_ms": statistics.fmean(r.latencies_ms) if r.latencies_ms else None, "failed": len(r.failures),
+          "cpu_ms_per_request": r.cpu_ms}
          for r in results], indent=2))
     log(f"written to {out / f'load-{stamp}.md'} (and latest.md, load-{stamp}.json)")
     return 0 if ok else 1
