@@ -48,11 +48,10 @@ import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Callable, Iterator
 
-from coldstart import QuietServer, signed_access_token
+from coldstart import QuietHandler, QuietServer, signed_access_token
 from perrequest import (PASSWORD, RuntimeApi, Scenario, answer_json, created_task, event, logins, refreshes,
                         registered_user, summaries, task_creates, task_gets, task_lists, task_patches)
 
@@ -183,12 +182,7 @@ class CountingProxy:
         target = urllib.parse.urlsplit(upstream)
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 if not hasattr(self, "upstream"):
                     self.upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)

@@ -16,6 +16,7 @@ COLDSTART_QUOTA_AFTER_INIT=1 (Lambda's init phase is not held to the memory size
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -39,20 +40,47 @@ class Run:
         self.on_first_poll = lambda: None
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A stand-in's handler: keep-alive with explicit lengths, as the Runtime API and AWS speak,
+    and no access log."""
+    protocol_version = "HTTP/1.1"
+    # TCP_NODELAY on each connection: with it, an answer's headers and body, written in two sends,
+    # do not wait on Nagle's algorithm and the peer's delayed ACK (40 ms of wall time, not CPU).
+    no_delay = False
+
+    def setup(self):
+        super().setup()
+        if self.no_delay:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def hand_over(self, event: bytes, request_id: str) -> None:
+        """Answers the runtime's `GET .../invocation/next` with `event`, as the Runtime API does."""
+        self.reply(200, event, {
+            "Lambda-Runtime-Aws-Request-Id": request_id,
+            "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30_000),
+            "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
+            "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000",
+            "Content-Type": "application/json",
+        })
+
+
 def make_handler(current):
-    class Handler(BaseHTTPRequestHandler):
-        # Keep-alive with explicit lengths, as the real Runtime API speaks.
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
+    class Handler(QuietHandler):
         def do_GET(self):
             run = current["run"]
             if self.path != f"{API}/invocation/next":
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.reply(404)
                 return
             if run.first_poll is None:
                 run.first_poll = time.perf_counter()
@@ -62,16 +90,7 @@ def make_handler(current):
                 run.done.wait(30)
                 return
             run.served = True
-            self.send_response(200)
-            self.send_header("Lambda-Runtime-Aws-Request-Id", "coldstart-request")
-            deadline = int(time.time() * 1000) + 30_000
-            self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
-            self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
-            self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(run.event)))
-            self.end_headers()
-            self.wfile.write(run.event)
+            self.hand_over(run.event, "coldstart-request")
 
         def do_POST(self):
             run = current["run"]
@@ -86,9 +105,7 @@ def make_handler(current):
             else:
                 run.answered = time.perf_counter()
                 run.status = f"error: {body[:200]!r}"
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.reply(202)
             run.done.set()
 
     return Handler
